@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+
+# Build stage: compiles the `communs` binary. The cargo registry and the target folder are
+# cache mounts, so a rebuild only recompiles what changed.
+FROM rust:1.95-bookworm AS builder
+WORKDIR /build
+COPY Cargo.toml Cargo.lock ./
+COPY entity ./entity
+COPY migration ./migration
+COPY src ./src
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/usr/local/cargo/git \
+    --mount=type=cache,target=/build/target \
+    cargo build --release --locked --bin communs \
+    && cp target/release/communs /usr/local/bin/communs
+
+# Runtime stage: the binary, curl for the health check, and an unprivileged user.
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system communs \
+    && useradd --system --gid communs --home-dir /var/lib/communs --shell /usr/sbin/nologin communs \
+    && mkdir -p /var/lib/communs \
+    && chown communs:communs /var/lib/communs
+COPY --from=builder /usr/local/bin/communs /usr/local/bin/communs
+
+ENV LISTEN_ADDR=0.0.0.0:8080 \
+    DATA_DIR=/var/lib/communs
+USER communs
+WORKDIR /var/lib/communs
+EXPOSE 8080
+
+# No ENTRYPOINT: `docker run IMAGE` serves, and any other command replaces this one, e.g.
+# `docker compose run --rm communs communs seed-demo`.
+CMD ["communs", "serve"]

@@ -1,0 +1,17 @@
+use crate::enums::OrganisationRole;
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "initiative_organisation")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub initiative_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub organisation_id: Uuid,
+    pub role: OrganisationRole,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

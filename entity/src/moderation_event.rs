@@ -1,0 +1,23 @@
+use crate::enums::{ModerationAction, ModerationStatus, SubjectType};
+use sea_orm::entity::prelude::*;
+
+/// The append-only audit log of contributions: rows are inserted, never updated.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "moderation_event")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub subject_type: SubjectType,
+    pub subject_id: Uuid,
+    pub actor_id: Option<Uuid>,
+    pub action: ModerationAction,
+    pub from_status: Option<ModerationStatus>,
+    pub to_status: Option<ModerationStatus>,
+    pub comment: Option<String>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

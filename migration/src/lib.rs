@@ -1,0 +1,15 @@
+//! The schema of Communs as an ordered list of migrations. A migration is never edited once
+//! it has landed: a change is a new migration. Every migration runs on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20260101_000001_create_catalogue;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20260101_000001_create_catalogue::Migration)]
+    }
+}

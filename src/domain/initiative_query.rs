@@ -1,0 +1,96 @@
+//! What a caller asks of the catalogue: filters and ordering, validated.
+
+use chrono::NaiveDate;
+use entity::enums::Audience;
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// A validated initiative filter. Empty lists mean "no constraint".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InitiativeFilter {
+    /// Initiatives with any of these themes or their sub-themes.
+    pub theme_ids: Vec<Uuid>,
+    /// Initiatives on any of these territories or anything they contain, at any depth.
+    pub territory_ids: Vec<Uuid>,
+    /// Initiatives with any of these organisations, whatever their role.
+    pub organisation_ids: Vec<Uuid>,
+    /// Initiatives for any of these audiences.
+    pub audiences: Vec<Audience>,
+    /// Initiatives reported at this meeting.
+    pub meeting_id: Option<Uuid>,
+    /// Start date range, inclusive on both ends.
+    pub started: DateRange,
+}
+
+/// An inclusive date range whose ends are in order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DateRange {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+impl DateRange {
+    /// Parses a range; `to_field` names the end for the error when the ends are reversed.
+    pub fn new(
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        to_field: &str,
+    ) -> Result<Self, AppError> {
+        match (from, to) {
+            (Some(from), Some(to)) if to < from => Err(AppError::bad_input(
+                to_field,
+                format!("{to} is before the start of the range ({from})"),
+            )),
+            _ => Ok(Self { from, to }),
+        }
+    }
+}
+
+/// The order of an initiative list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InitiativeOrder {
+    pub field: InitiativeOrderField,
+    pub descending: bool,
+}
+
+impl Default for InitiativeOrder {
+    /// Newest publications first, what a catalogue's home page shows.
+    fn default() -> Self {
+        Self {
+            field: InitiativeOrderField::PublishedAt,
+            descending: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitiativeOrderField {
+    PublishedAt,
+    Title,
+    StartedOn,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(text: &str) -> Option<NaiveDate> {
+        Some(text.parse().unwrap())
+    }
+
+    #[test]
+    fn a_range_ending_before_it_starts_is_refused_naming_its_end() {
+        let error =
+            DateRange::new(date("2020-05-14"), date("2020-03-17"), "filter.startedTo").unwrap_err();
+        assert_eq!(error.code(), "BAD_USER_INPUT");
+        assert!(error.public_message().starts_with("filter.startedTo"));
+    }
+
+    #[test]
+    fn open_and_single_day_ranges_are_accepted() {
+        assert!(DateRange::new(date("2020-05-14"), None, "to").is_ok());
+        assert!(DateRange::new(None, date("2020-05-14"), "to").is_ok());
+        assert!(DateRange::new(date("2020-05-14"), date("2020-05-14"), "to").is_ok());
+    }
+}

@@ -1,0 +1,8 @@
+//! The rules of Communs, free of HTTP and SQL: who the caller is, what they may see,
+//! and the values that are parsed at the edge.
+
+pub mod caller;
+pub mod initiative_query;
+pub mod page;
+pub mod text;
+pub mod visibility;

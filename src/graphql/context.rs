@@ -1,0 +1,90 @@
+//! What every resolver reads from the request: the caller, the database and the loaders.
+
+use std::{collections::HashMap, hash::Hash};
+
+use async_graphql::{
+    Context,
+    dataloader::{DataLoader, HashMapCache, Loader},
+};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::{
+    domain::{caller::Caller, visibility::ContributionScope},
+    error::{AppError, AppResult},
+    store::{batching::BatchQueue, loaders::Loaders},
+};
+
+/// The per-request state, put into the GraphQL request by the HTTP handler.
+pub struct RequestState {
+    pub caller: Caller,
+    pub scope: ContributionScope,
+    pub db: DatabaseConnection,
+    pub loaders: Loaders,
+}
+
+impl RequestState {
+    /// The state of one request, whose loaders queue their batches on `queue`.
+    pub fn new(caller: Caller, db: DatabaseConnection, queue: &BatchQueue) -> Self {
+        let scope = ContributionScope::for_caller(&caller);
+        let loaders = Loaders::new(&db, &scope, queue);
+        Self {
+            caller,
+            scope,
+            db,
+            loaders,
+        }
+    }
+}
+
+pub trait ContextExt {
+    /// The request state; its absence is a wiring fault, reported as an internal error.
+    fn state(&self) -> AppResult<&RequestState>;
+}
+
+impl ContextExt for Context<'_> {
+    fn state(&self) -> AppResult<&RequestState> {
+        self.data::<RequestState>()
+            .map_err(|_| AppError::internal("request state missing from the GraphQL context"))
+    }
+}
+
+/// Loads `ids` through `loader` and returns what was found, in the order of `ids`.
+pub async fn load_in_order<L>(
+    loader: &DataLoader<L, HashMapCache>,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> AppResult<Vec<L::Value>>
+where
+    L: Loader<Uuid, Error = AppError>,
+{
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    let mut found: HashMap<Uuid, L::Value> = loader.load_many(ids.iter().copied()).await?;
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
+/// Loads the rows owned by `owner` through a `RowsBy` loader (empty when there are none).
+pub async fn load_rows<L, T>(
+    loader: &DataLoader<L, HashMapCache>,
+    owner: Uuid,
+) -> AppResult<std::sync::Arc<[T]>>
+where
+    L: Loader<Uuid, Value = std::sync::Arc<[T]>, Error = AppError>,
+    T: Send + Sync + 'static,
+{
+    Ok(loader
+        .load_one(owner)
+        .await?
+        .unwrap_or_else(|| Vec::new().into()))
+}
+
+/// Looks an optional key up; a helper for the by-id lookups of `node`.
+pub async fn load_one<L, K>(
+    loader: &DataLoader<L, HashMapCache>,
+    id: K,
+) -> AppResult<Option<L::Value>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    L: Loader<K, Error = AppError>,
+{
+    loader.load_one(id).await
+}

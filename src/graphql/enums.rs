@@ -1,0 +1,117 @@
+//! The API's enums, mapped one to one onto the stored ones.
+
+use async_graphql::Enum;
+
+/// What a territory is, from the region down to the priority neighbourhood.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::TerritoryKind")]
+pub enum TerritoryKind {
+    /// A region (INSEE region code, e.g. 44 for Grand Est).
+    Region,
+    /// A department (INSEE code, e.g. 57 for Moselle).
+    Department,
+    /// An intercommunality (EPCI), identified by its SIREN.
+    Intercommunality,
+    /// A municipality (5-character INSEE code, e.g. 57463 for Metz).
+    Municipality,
+    /// A priority neighbourhood of urban policy (QPV), by its QPV code.
+    PriorityNeighbourhood,
+    /// Any other area (a district, a school zone, ...).
+    Other,
+}
+
+/// What kind of body an organisation is.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::OrganisationKind")]
+pub enum OrganisationKind {
+    /// A municipality, intercommunality, department or region as an institution.
+    LocalAuthority,
+    /// A State service (prefecture, national education, ...).
+    StateService,
+    /// A public body (family allowance fund, housing office, ...).
+    PublicBody,
+    /// An association.
+    Association,
+    /// A resource centre of urban policy.
+    ResourceCentre,
+    /// A network of professionals or organisations.
+    Network,
+    /// A company, including social-integration enterprises.
+    Company,
+    /// Anything else.
+    Other,
+}
+
+/// How a meeting was held.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::MeetingFormat")]
+pub enum MeetingFormat {
+    /// Everyone in one room.
+    InPerson,
+    /// A video call.
+    Video,
+    /// Some in the room, some on video.
+    Hybrid,
+}
+
+/// The part a professional played in a meeting.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ParticipantRole")]
+pub enum ParticipantRole {
+    /// Took part.
+    Participant,
+    /// Organised or led the meeting.
+    Facilitator,
+}
+
+/// The people an initiative is for.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::Audience")]
+pub enum Audience {
+    /// Children.
+    Children,
+    /// Teenagers and young adults.
+    Youth,
+    /// Families and parents.
+    Families,
+    /// Elderly people.
+    Elderly,
+    /// People living alone or cut off.
+    IsolatedPeople,
+    /// People whose first language is not French.
+    Allophones,
+    /// The inhabitants of a neighbourhood at large.
+    Inhabitants,
+    /// Professionals and volunteers of the field.
+    Professionals,
+}
+
+/// The part an organisation plays in an initiative.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::OrganisationRole")]
+pub enum OrganisationRole {
+    /// Leads the initiative.
+    Lead,
+    /// Takes part in it.
+    Partner,
+    /// Funds it.
+    Funder,
+}
+
+/// Where a contribution stands in moderation.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ModerationStatus")]
+pub enum ModerationStatus {
+    /// Being written by its authors; visible to them only.
+    Draft,
+    /// Waiting for a moderator.
+    Submitted,
+    /// Sent back to its authors with a comment.
+    ChangesRequested,
+    /// Public.
+    Published,
+    /// Refused by a moderator, with a reason.
+    Rejected,
+    /// Withdrawn from the public catalogue; can be restored.
+    Archived,
+}

@@ -1,0 +1,132 @@
+//! The `Node` interface: any object with a global id, fetched by `node(id:)`.
+
+use async_graphql::{Context, ID, Interface, Object, Result};
+
+use super::{
+    context::ContextExt,
+    experience::Experience,
+    id::{GlobalId, NodeKind},
+    initiative::Initiative,
+    meeting::{Meeting, MeetingParticipant, MeetingTopic},
+    organisation::Organisation,
+    professional::{Position, Professional},
+    territory::Territory,
+    theme::Theme,
+};
+use crate::{domain::page::MAX_PAGE_SIZE, error::AppError, store::loaders::Loaders};
+
+/// An object with a global id, which `node(id:)` fetches whatever its type.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "The global id of the object."))]
+pub enum Node {
+    Initiative(Initiative),
+    Experience(Experience),
+    Theme(Theme),
+    Territory(Territory),
+    Organisation(Organisation),
+    Professional(Professional),
+    Position(Position),
+    Meeting(Meeting),
+    MeetingParticipant(MeetingParticipant),
+    MeetingTopic(MeetingTopic),
+}
+
+/// Fetches the object behind a parsed id, if the caller may see it.
+async fn fetch(loaders: &Loaders, id: GlobalId) -> Result<Option<Node>, AppError> {
+    let uuid = id.uuid;
+    Ok(match id.kind {
+        NodeKind::Initiative => loaders
+            .initiative
+            .load_one(uuid)
+            .await?
+            .map(|m| Node::Initiative(Initiative(m))),
+        NodeKind::Experience => loaders
+            .experience
+            .load_one(uuid)
+            .await?
+            .map(|m| Node::Experience(Experience(m))),
+        NodeKind::Theme => loaders
+            .theme
+            .load_one(uuid)
+            .await?
+            .map(|m| Node::Theme(Theme(m))),
+        NodeKind::Territory => loaders
+            .territory
+            .load_one(uuid)
+            .await?
+            .map(|m| Node::Territory(Territory(m))),
+        NodeKind::Organisation => loaders
+            .organisation
+            .load_one(uuid)
+            .await?
+            .map(|m| Node::Organisation(Organisation(m))),
+        NodeKind::Professional => loaders
+            .professional
+            .load_one(uuid)
+            .await?
+            .map(|m| Node::Professional(Professional(m))),
+        NodeKind::Position => loaders
+            .position
+            .load_one(uuid)
+            .await?
+            .map(|m| Node::Position(Position(m))),
+        NodeKind::Meeting => loaders
+            .meeting
+            .load_one(uuid)
+            .await?
+            .map(|m| Node::Meeting(Meeting(m))),
+        NodeKind::MeetingParticipant => loaders
+            .meeting_participant
+            .load_one(uuid)
+            .await?
+            .map(|m| Node::MeetingParticipant(MeetingParticipant(m))),
+        NodeKind::MeetingTopic => loaders
+            .meeting_topic
+            .load_one(uuid)
+            .await?
+            .map(|m| Node::MeetingTopic(MeetingTopic(m))),
+    })
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Any object by its global id; null when there is none the caller may see.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id, as returned in any `id` field.")] id: ID,
+    ) -> Result<Option<Node>> {
+        let id = GlobalId::parse("id", &id)?;
+        Ok(fetch(&ctx.state()?.loaders, id).await?)
+    }
+
+    /// Objects by their global ids, in the same order; null for each one there is none the
+    /// caller may see. At most 100 ids.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ids, as returned in any `id` field (at most 100).")] ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>> {
+        if ids.len() as u64 > MAX_PAGE_SIZE {
+            return Err(AppError::bad_input(
+                "ids",
+                format!("at most {MAX_PAGE_SIZE} ids, got {}", ids.len()),
+            )
+            .into());
+        }
+        let ids = ids
+            .iter()
+            .enumerate()
+            .map(|(index, id)| GlobalId::parse(&format!("ids[{index}]"), id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let loaders = &ctx.state()?.loaders;
+        // Loads run concurrently, so the loaders batch them into one query per type.
+        let found =
+            futures_util::future::try_join_all(ids.into_iter().map(|id| fetch(loaders, id)))
+                .await?;
+        Ok(found)
+    }
+}

@@ -1,0 +1,192 @@
+//! `/graphql`: one operation per request (no batches), queries over GET, everything over
+//! POST. Every error carries `extensions.code` and the request id.
+
+use async_graphql::{
+    ParseRequestError, Response,
+    parser::{parse_query, types::OperationType},
+};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response as HttpResponse},
+};
+use serde_json::json;
+
+use super::{AppState, REQUEST_ID_HEADER};
+use crate::{
+    domain::caller::Caller,
+    graphql::context::RequestState,
+    store::batching::{BatchQueue, Batched},
+};
+
+/// A request that is not a GraphQL request we accept, as a GraphQL-shaped error.
+pub struct RequestRefused {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl From<ParseRequestError> for RequestRefused {
+    fn from(error: ParseRequestError) -> Self {
+        let (status, message) = match error {
+            ParseRequestError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is too large".to_owned(),
+            ),
+            ParseRequestError::UnsupportedBatch => (
+                StatusCode::BAD_REQUEST,
+                "batched requests are not supported: send one operation per request".to_owned(),
+            ),
+            ParseRequestError::InvalidRequest(cause) => (
+                StatusCode::BAD_REQUEST,
+                format!("the body is not a GraphQL request: {cause}"),
+            ),
+            ParseRequestError::MissingFiles
+            | ParseRequestError::MissingOperatorsPart
+            | ParseRequestError::MissingMapPart
+            | ParseRequestError::NotUpload
+            | ParseRequestError::InvalidMultipart(_)
+            | ParseRequestError::InvalidFilesMap(_) => (
+                StatusCode::BAD_REQUEST,
+                "file uploads are not supported".to_owned(),
+            ),
+            ParseRequestError::Io(_) | _ => (
+                StatusCode::BAD_REQUEST,
+                "the request could not be read as a GraphQL request".to_owned(),
+            ),
+        };
+        Self {
+            status,
+            code: "BAD_REQUEST",
+            message,
+        }
+    }
+}
+
+/// Needed by the extractor; the handlers answer through [`RequestRefused::with_request_id`].
+impl IntoResponse for RequestRefused {
+    fn into_response(self) -> HttpResponse {
+        self.with_request_id("")
+    }
+}
+
+impl RequestRefused {
+    fn with_request_id(self, request_id: &str) -> HttpResponse {
+        let body = json!({
+            "errors": [{
+                "message": self.message,
+                "extensions": { "code": self.code, "requestId": request_id },
+            }]
+        });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+pub async fn post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: Result<GraphQLRequest<RequestRefused>, RequestRefused>,
+) -> HttpResponse {
+    let request_id = request_id(&headers);
+    match request {
+        Ok(request) => execute(&state, request.into_inner(), &request_id).await,
+        Err(refused) => refused.with_request_id(&request_id),
+    }
+}
+
+/// GET carries queries only: a mutation must not run from a link or a prefetch.
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: Result<GraphQLRequest<RequestRefused>, RequestRefused>,
+) -> HttpResponse {
+    let request_id = request_id(&headers);
+    let request = match request {
+        Ok(request) => request.into_inner(),
+        Err(refused) => return refused.with_request_id(&request_id),
+    };
+    if let Some(operation) = operation_type(&request)
+        && operation != OperationType::Query
+    {
+        return RequestRefused {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            code: "METHOD_NOT_ALLOWED",
+            message: "only queries may be sent with GET; use POST".to_owned(),
+        }
+        .with_request_id(&request_id);
+    }
+    execute(&state, request, &request_id).await
+}
+
+/// The type of the operation the request would run, when the query parses and names it.
+fn operation_type(request: &async_graphql::Request) -> Option<OperationType> {
+    let document = parse_query(&request.query).ok()?;
+    let operations = document.operations;
+    let operation = match &request.operation_name {
+        Some(name) => {
+            operations
+                .iter()
+                .find(|(candidate, _)| candidate.map(|n| n.as_str()) == Some(name.as_str()))?
+                .1
+        }
+        None => operations.iter().next()?.1,
+    };
+    Some(operation.node.ty)
+}
+
+async fn execute(
+    state: &AppState,
+    request: async_graphql::Request,
+    request_id: &str,
+) -> HttpResponse {
+    // Kept to tell parse errors from validation errors, which async-graphql leaves uncoded.
+    let query = request.query.clone();
+    let batches = BatchQueue::default();
+    let request = request.data(RequestState::new(
+        Caller::Anonymous,
+        state.db.clone(),
+        &batches,
+    ));
+    let mut response = Batched::new(state.schema.execute(request), batches).await;
+    label_errors(&mut response, request_id, &query);
+    GraphQLResponse::from(response).into_response()
+}
+
+/// Gives every error a code and the request id. Errors from resolvers already carry their
+/// code; the others come from parsing or validating the query.
+fn label_errors(response: &mut Response, request_id: &str, query: &str) {
+    let mut query_parses = None;
+    for error in &mut response.errors {
+        let has_code = error
+            .extensions
+            .as_ref()
+            .is_some_and(|extensions| extensions.get("code").is_some());
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if !has_code {
+            let parses = *query_parses.get_or_insert_with(|| parse_query(query).is_ok());
+            extensions.set("code", fallback_code(&error.message, parses));
+        }
+        extensions.set("requestId", request_id);
+    }
+}
+
+fn fallback_code(message: &str, query_parses: bool) -> &'static str {
+    if !query_parses {
+        "GRAPHQL_PARSE_FAILED"
+    } else if message.contains("Invalid value") || message.contains("Failed to parse") {
+        // A value that does not fit its type: an unknown enum value, a malformed date...
+        "BAD_USER_INPUT"
+    } else {
+        "GRAPHQL_VALIDATION_FAILED"
+    }
+}

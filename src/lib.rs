@@ -1,0 +1,159 @@
+//! Communs: a GraphQL API for a shared catalogue of local social-development initiatives.
+//!
+//! The library builds the whole service (database, schema, router), so that the binary and
+//! the tests run exactly the same thing.
+
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod store;
+pub mod telemetry;
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    config::{Config, DatabaseConfig},
+    http::{AppState, HttpSettings},
+    store::database::{self, StatementCounter},
+};
+
+/// The database connection and the SQL statement counter that watches it.
+pub struct Database {
+    pub connection: DatabaseConnection,
+    pub statements: StatementCounter,
+}
+
+impl Database {
+    /// Connects (creating the embedded database's folder if needed); does not migrate.
+    pub async fn open(config: &DatabaseConfig) -> anyhow::Result<Self> {
+        let statements = StatementCounter::default();
+        let connection = database::connect(config, &statements)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the database ({})",
+                    redact(&config.setting.url())
+                )
+            })?;
+        Ok(Self {
+            connection,
+            statements,
+        })
+    }
+
+    /// Applies the migrations that have not run yet.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        database::migrate(&self.connection)
+            .await
+            .context("cannot apply the database migrations")
+    }
+}
+
+/// The router of the service over an open, migrated database.
+pub fn app(db: &DatabaseConnection, settings: &HttpSettings) -> Router {
+    let state = AppState {
+        db: db.clone(),
+        schema: graphql::build_schema(),
+    };
+    http::router(state, settings)
+}
+
+/// Serves until SIGTERM or Ctrl-C, after applying pending migrations. On the embedded
+/// default, an empty catalogue is filled with the demo dataset first.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let database = Database::open(&config.database).await?;
+    database.migrate().await?;
+    if config.database.setting.is_embedded()
+        && demo::catalogue_is_empty(&database.connection)
+            .await
+            .map_err(describe)?
+    {
+        let report = demo::load(&database.connection).await.map_err(describe)?;
+        tracing::info!(?report, "empty embedded database: demo dataset loaded");
+    }
+    let settings = HttpSettings {
+        request_timeout: Duration::from_secs(config.request_timeout_secs),
+    };
+    let router = app(&database.connection, &settings);
+    let listener = tokio::net::TcpListener::bind(config.listen_addr)
+        .await
+        .with_context(|| format!("cannot listen on {} (LISTEN_ADDR)", config.listen_addr))?;
+    tracing::info!(address = %config.listen_addr, "Communs is serving GraphQL on /graphql and GraphiQL on /");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server stopped on an error")?;
+    database.connection.close().await.ok();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// An `AppError` met outside a request, as a start-up error.
+pub fn describe(error: error::AppError) -> anyhow::Error {
+    match error {
+        error::AppError::Internal(cause) => anyhow::anyhow!("{cause}"),
+        other => anyhow::anyhow!("{}", other.public_message()),
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received: finishing the requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_appear_in_database_messages() {
+        assert_eq!(
+            redact("postgres://communs:s3cret@db:5432/communs"),
+            "postgres://communs:***@db:5432/communs"
+        );
+        assert_eq!(
+            redact("sqlite://./data/communs.db?mode=rwc"),
+            "sqlite://./data/communs.db?mode=rwc"
+        );
+    }
+}

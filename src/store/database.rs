@@ -1,0 +1,77 @@
+//! Opening the database, applying migrations and counting the SQL statements sent.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+
+use crate::config::{DatabaseConfig, DatabaseSetting};
+
+/// Counts every SQL statement sent on a connection: tests and the benchmark read it to check
+/// that a request runs a bounded number of statements, whatever its page size.
+#[derive(Debug, Clone, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn increment(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Opens the database. For the embedded default, creates the data folder first.
+pub async fn connect(
+    config: &DatabaseConfig,
+    counter: &StatementCounter,
+) -> Result<DatabaseConnection, DbErr> {
+    if let DatabaseSetting::Embedded { data_dir } = &config.setting {
+        std::fs::create_dir_all(data_dir).map_err(|error| {
+            DbErr::Custom(format!(
+                "cannot create the data folder {}: {error}",
+                data_dir.display()
+            ))
+        })?;
+    }
+    let url = config.setting.url();
+    let mut options = ConnectOptions::new(url.clone());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(10));
+    if let Some(max) = config.max_connections {
+        options.max_connections(max);
+    }
+    if url.starts_with("sqlite:") {
+        // WAL lets readers go on while a write commits; the busy timeout makes a writer wait
+        // for the lock instead of failing at once.
+        options.map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
+    }
+    let mut db = Database::connect(options).await?;
+    let counter = counter.clone();
+    db.set_metric_callback(move |_| counter.increment());
+    Ok(db)
+}
+
+/// Applies the migrations that have not run yet.
+#[tracing::instrument(skip(db))]
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Whether the database answers, for `/readyz`.
+pub async fn is_reachable(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}

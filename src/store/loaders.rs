@@ -1,0 +1,296 @@
+//! DataLoaders: every relation is read in one batched query per request, whatever the
+//! number of parents, so a request runs a bounded number of SQL statements.
+//!
+//! Loaders are built per request: their cache then never outlives the caller whose
+//! visibility they were built with.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use entity::*;
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::{batching::BatchQueue, initiatives, keyed::Keyed};
+use crate::{domain::visibility::ContributionScope, error::AppError};
+
+/// Loads rows of `E` by id, among those `condition` lets through.
+pub struct ById<E: Keyed> {
+    db: DatabaseConnection,
+    condition: Condition,
+    _entity: std::marker::PhantomData<E>,
+}
+
+impl<E: Keyed> ById<E> {
+    fn new(db: &DatabaseConnection, condition: Condition) -> Self {
+        Self {
+            db: db.clone(),
+            condition,
+            _entity: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<E> Loader<Uuid> for ById<E>
+where
+    E: Keyed + Send + Sync,
+    E::Model: Clone + Send + Sync,
+{
+    type Value = E::Model;
+    type Error = AppError;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, AppError> {
+        let rows = E::find()
+            .filter(self.condition.clone())
+            .filter(E::id_column().is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (E::id_of(&row), row)).collect())
+    }
+}
+
+/// Loads the rows of `E` that belong to each owner id (`owner` column), in `order`.
+pub struct RowsBy<E: EntityTrait> {
+    db: DatabaseConnection,
+    owner: E::Column,
+    owner_of: fn(&E::Model) -> Uuid,
+    condition: Condition,
+    order: Vec<(E::Column, Order)>,
+}
+
+impl<E: EntityTrait> RowsBy<E> {
+    fn new(db: &DatabaseConnection, owner: E::Column, owner_of: fn(&E::Model) -> Uuid) -> Self {
+        Self {
+            db: db.clone(),
+            owner,
+            owner_of,
+            condition: Condition::all(),
+            order: Vec::new(),
+        }
+    }
+
+    fn only(mut self, condition: Condition) -> Self {
+        self.condition = condition;
+        self
+    }
+
+    fn ordered_by(mut self, column: E::Column, order: Order) -> Self {
+        self.order.push((column, order));
+        self
+    }
+}
+
+impl<E> Loader<Uuid> for RowsBy<E>
+where
+    E: EntityTrait + Send + Sync,
+    E::Model: Clone + Send + Sync,
+    E::Column: Send + Sync,
+{
+    type Value = Arc<[E::Model]>;
+    type Error = AppError;
+
+    async fn load(&self, owners: &[Uuid]) -> Result<HashMap<Uuid, Arc<[E::Model]>>, AppError> {
+        let mut select = E::find()
+            .filter(self.condition.clone())
+            .filter(self.owner.is_in(owners.iter().copied()));
+        for (column, order) in &self.order {
+            select = select.order_by(*column, order.clone());
+        }
+        let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
+        for row in select.all(&self.db).await? {
+            grouped.entry((self.owner_of)(&row)).or_default().push(row);
+        }
+        Ok(grouped
+            .into_iter()
+            .map(|(owner, rows)| (owner, rows.into()))
+            .collect())
+    }
+}
+
+type Cached<T> = DataLoader<T, HashMapCache>;
+
+fn cached<T: Send + Sync + 'static>(queue: &BatchQueue, loader: T) -> Cached<T> {
+    DataLoader::with_cache(loader, queue.spawner(), HashMapCache::default())
+        // The batch window is one poll of the request (see `batching`), not a timer.
+        .delay(std::time::Duration::ZERO)
+}
+
+/// Every loader of one request.
+pub struct Loaders {
+    pub initiative: Cached<ById<initiative::Entity>>,
+    pub theme: Cached<ById<theme::Entity>>,
+    pub territory: Cached<ById<territory::Entity>>,
+    pub organisation: Cached<ById<organisation::Entity>>,
+    pub professional: Cached<ById<professional::Entity>>,
+    pub meeting: Cached<ById<meeting::Entity>>,
+    pub experience: Cached<ById<experience::Entity>>,
+    pub position: Cached<ById<position::Entity>>,
+    pub meeting_participant: Cached<ById<meeting_participant::Entity>>,
+    pub meeting_topic: Cached<ById<meeting_topic::Entity>>,
+
+    pub themes_of_initiative: Cached<RowsBy<initiative_theme::Entity>>,
+    pub territories_of_initiative: Cached<RowsBy<initiative_territory::Entity>>,
+    pub organisations_of_initiative: Cached<RowsBy<initiative_organisation::Entity>>,
+    pub contacts_of_initiative: Cached<RowsBy<initiative_contact::Entity>>,
+    pub meetings_of_initiative: Cached<RowsBy<initiative_meeting::Entity>>,
+    pub audiences_of_initiative: Cached<RowsBy<initiative_audience::Entity>>,
+    pub experiences_of_initiative: Cached<RowsBy<experience::Entity>>,
+
+    pub initiatives_of_meeting: Cached<RowsBy<initiative_meeting::Entity>>,
+    pub participants_of_meeting: Cached<RowsBy<meeting_participant::Entity>>,
+    pub topics_of_meeting: Cached<RowsBy<meeting_topic::Entity>>,
+
+    pub parents_of_territory: Cached<RowsBy<territory_parent::Entity>>,
+    pub children_of_territory: Cached<RowsBy<territory_parent::Entity>>,
+    pub sub_themes: Cached<RowsBy<theme::Entity>>,
+    pub current_positions: Cached<RowsBy<position::Entity>>,
+}
+
+impl Loaders {
+    /// The loaders of one request; their batches run through `queue` (see `batching`).
+    pub fn new(db: &DatabaseConnection, scope: &ContributionScope, queue: &BatchQueue) -> Self {
+        let visible_experiences = Condition::all()
+            .add(experience::Column::Status.is_in(scope.visible_statuses().iter().copied()));
+        Self {
+            initiative: cached(queue, ById::new(db, initiatives::visible(scope))),
+            theme: cached(queue, ById::new(db, Condition::all())),
+            territory: cached(queue, ById::new(db, Condition::all())),
+            organisation: cached(queue, ById::new(db, Condition::all())),
+            professional: cached(queue, ById::new(db, Condition::all())),
+            meeting: cached(queue, ById::new(db, Condition::all())),
+            experience: cached(queue, ById::new(db, visible_experiences.clone())),
+            position: cached(queue, ById::new(db, Condition::all())),
+            meeting_participant: cached(queue, ById::new(db, Condition::all())),
+            meeting_topic: cached(queue, ById::new(db, Condition::all())),
+
+            themes_of_initiative: cached(
+                queue,
+                RowsBy::new(
+                    db,
+                    initiative_theme::Column::InitiativeId,
+                    |row: &initiative_theme::Model| row.initiative_id,
+                ),
+            ),
+            territories_of_initiative: cached(
+                queue,
+                RowsBy::new(
+                    db,
+                    initiative_territory::Column::InitiativeId,
+                    |row: &initiative_territory::Model| row.initiative_id,
+                ),
+            ),
+            organisations_of_initiative: cached(
+                queue,
+                RowsBy::new(
+                    db,
+                    initiative_organisation::Column::InitiativeId,
+                    |row: &initiative_organisation::Model| row.initiative_id,
+                ),
+            ),
+            contacts_of_initiative: cached(
+                queue,
+                RowsBy::new(
+                    db,
+                    initiative_contact::Column::InitiativeId,
+                    |row: &initiative_contact::Model| row.initiative_id,
+                ),
+            ),
+            meetings_of_initiative: cached(
+                queue,
+                RowsBy::new(
+                    db,
+                    initiative_meeting::Column::InitiativeId,
+                    |row: &initiative_meeting::Model| row.initiative_id,
+                ),
+            ),
+            audiences_of_initiative: cached(
+                queue,
+                RowsBy::new(
+                    db,
+                    initiative_audience::Column::InitiativeId,
+                    |row: &initiative_audience::Model| row.initiative_id,
+                )
+                .ordered_by(initiative_audience::Column::Audience, Order::Asc),
+            ),
+            experiences_of_initiative: cached(
+                queue,
+                RowsBy::new(
+                    db,
+                    experience::Column::InitiativeId,
+                    |row: &experience::Model| row.initiative_id,
+                )
+                .only(visible_experiences)
+                .ordered_by(experience::Column::PublishedAt, Order::Desc)
+                .ordered_by(experience::Column::Id, Order::Desc),
+            ),
+
+            initiatives_of_meeting: cached(
+                queue,
+                RowsBy::new(
+                    db,
+                    initiative_meeting::Column::MeetingId,
+                    |row: &initiative_meeting::Model| row.meeting_id,
+                ),
+            ),
+            participants_of_meeting: cached(
+                queue,
+                RowsBy::new(
+                    db,
+                    meeting_participant::Column::MeetingId,
+                    |row: &meeting_participant::Model| row.meeting_id,
+                )
+                .ordered_by(meeting_participant::Column::Position, Order::Asc)
+                .ordered_by(meeting_participant::Column::Id, Order::Asc),
+            ),
+            topics_of_meeting: cached(
+                queue,
+                RowsBy::new(
+                    db,
+                    meeting_topic::Column::MeetingId,
+                    |row: &meeting_topic::Model| row.meeting_id,
+                )
+                .ordered_by(meeting_topic::Column::Position, Order::Asc)
+                .ordered_by(meeting_topic::Column::Id, Order::Asc),
+            ),
+
+            parents_of_territory: cached(
+                queue,
+                RowsBy::new(
+                    db,
+                    territory_parent::Column::ChildId,
+                    |row: &territory_parent::Model| row.child_id,
+                ),
+            ),
+            children_of_territory: cached(
+                queue,
+                RowsBy::new(
+                    db,
+                    territory_parent::Column::ParentId,
+                    |row: &territory_parent::Model| row.parent_id,
+                ),
+            ),
+            sub_themes: cached(
+                queue,
+                RowsBy::new(db, theme::Column::ParentId, |row: &theme::Model| {
+                    // Only rows with a parent match the `parent_id IN (...)` filter.
+                    row.parent_id.unwrap_or_default()
+                })
+                .ordered_by(theme::Column::Position, Order::Asc)
+                .ordered_by(theme::Column::Name, Order::Asc),
+            ),
+            current_positions: cached(
+                queue,
+                RowsBy::new(
+                    db,
+                    position::Column::ProfessionalId,
+                    |row: &position::Model| row.professional_id,
+                )
+                .only(Condition::all().add(position::Column::EndedOn.is_null()))
+                .ordered_by(position::Column::StartedOn, Order::Desc)
+                .ordered_by(position::Column::Id, Order::Asc),
+            ),
+        }
+    }
+}

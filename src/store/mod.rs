@@ -1,0 +1,11 @@
+//! Reading and writing the database: the queries that are more than one sea-orm call,
+//! the DataLoaders, and the demo loader's writes.
+
+pub mod batching;
+pub mod database;
+pub mod initiatives;
+pub mod keyed;
+pub mod loaders;
+pub mod page;
+pub mod reference;
+pub mod sql;

@@ -1,0 +1,173 @@
+//! Reference data: territories, themes, organisations, professionals and meetings.
+
+use entity::{enums::TerritoryKind, meeting, organisation, professional, territory, theme};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::{
+    page::{Page, TotalCount, fetch_page},
+    sql::{condition, descendants_or_self},
+};
+use crate::{domain::page::PageRequest, error::AppResult};
+
+/// What a territory list may be narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct TerritoryFilter {
+    pub kinds: Vec<TerritoryKind>,
+    /// Only territories contained (at any depth) in this one.
+    pub within: Option<Uuid>,
+    /// A case-insensitive part of the name.
+    pub name_contains: Option<String>,
+}
+
+/// `LIKE` pattern matching `text` anywhere, with the wildcards in `text` taken literally.
+fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{}%", escaped.to_lowercase())
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn territories(
+    db: &DatabaseConnection,
+    filter: &TerritoryFilter,
+    request: PageRequest,
+) -> AppResult<(Page<territory::Model>, TotalCount)> {
+    let mut select = territory::Entity::find();
+    if !filter.kinds.is_empty() {
+        select = select.filter(territory::Column::Kind.is_in(filter.kinds.iter().copied()));
+    }
+    if let Some(within) = filter.within {
+        let contained = descendants_or_self(
+            "territory",
+            "territory_parent",
+            "child_id",
+            "parent_id",
+            &[within],
+        );
+        select = select.filter(condition(
+            db.get_database_backend(),
+            &format!("territory.id IN ({contained}) AND territory.id <> ?"),
+            [within, within],
+        ));
+    }
+    if let Some(text) = &filter.name_contains {
+        select = select.filter(condition(
+            db.get_database_backend(),
+            "LOWER(territory.name) LIKE ? ESCAPE '\\'",
+            [contains_pattern(text)],
+        ));
+    }
+    let select = select
+        .order_by(territory::Column::Name, Order::Asc)
+        .order_by(territory::Column::Id, Order::Asc);
+    fetch_page(db, select, request).await
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn territory_by_code(
+    db: &DatabaseConnection,
+    kind: Option<TerritoryKind>,
+    code: &str,
+) -> AppResult<Option<territory::Model>> {
+    let mut select = territory::Entity::find().filter(territory::Column::OfficialCode.eq(code));
+    if let Some(kind) = kind {
+        select = select.filter(territory::Column::Kind.eq(kind));
+    }
+    // Without a kind, a code shared by two kinds (rare: codes are unique per kind) resolves
+    // to the broadest territory, in a stable order.
+    Ok(select
+        .order_by(territory::Column::Kind, Order::Asc)
+        .order_by(territory::Column::Id, Order::Asc)
+        .one(db)
+        .await?)
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn top_level_themes(db: &DatabaseConnection) -> AppResult<Vec<theme::Model>> {
+    Ok(theme::Entity::find()
+        .filter(theme::Column::ParentId.is_null())
+        .order_by(theme::Column::Position, Order::Asc)
+        .order_by(theme::Column::Name, Order::Asc)
+        .all(db)
+        .await?)
+}
+
+/// What an organisation list may be narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationFilter {
+    pub kinds: Vec<entity::enums::OrganisationKind>,
+    pub name_contains: Option<String>,
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn organisations(
+    db: &DatabaseConnection,
+    filter: &OrganisationFilter,
+    request: PageRequest,
+) -> AppResult<(Page<organisation::Model>, TotalCount)> {
+    let mut select = organisation::Entity::find();
+    if !filter.kinds.is_empty() {
+        select = select.filter(organisation::Column::Kind.is_in(filter.kinds.iter().copied()));
+    }
+    if let Some(text) = &filter.name_contains {
+        select = select.filter(condition(
+            db.get_database_backend(),
+            "LOWER(organisation.name) LIKE ? ESCAPE '\\'",
+            [contains_pattern(text)],
+        ));
+    }
+    let select = select
+        .order_by(organisation::Column::Name, Order::Asc)
+        .order_by(organisation::Column::Id, Order::Asc);
+    fetch_page(db, select, request).await
+}
+
+/// Professionals by family then given name. No filter on contact details: what a caller may
+/// not read must not be searchable either.
+#[tracing::instrument(skip(db))]
+pub async fn professionals(
+    db: &DatabaseConnection,
+    request: PageRequest,
+) -> AppResult<(Page<professional::Model>, TotalCount)> {
+    let select = professional::Entity::find()
+        .order_by(professional::Column::FamilyName, Order::Asc)
+        .order_by(professional::Column::GivenName, Order::Asc)
+        .order_by(professional::Column::Id, Order::Asc);
+    fetch_page(db, select, request).await
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn meetings(
+    db: &DatabaseConnection,
+    request: PageRequest,
+) -> AppResult<(Page<meeting::Model>, TotalCount)> {
+    let select = meeting::Entity::find()
+        .order_by(meeting::Column::HeldOn, Order::Desc)
+        .order_by(meeting::Column::Id, Order::Desc);
+    fetch_page(db, select, request).await
+}
+
+/// Looks a row up by its unique slug.
+macro_rules! by_slug {
+    ($name:ident, $module:ident) => {
+        #[tracing::instrument(skip(db))]
+        pub async fn $name(
+            db: &DatabaseConnection,
+            slug: &str,
+        ) -> AppResult<Option<$module::Model>> {
+            Ok($module::Entity::find()
+                .filter($module::Column::Slug.eq(slug))
+                .one(db)
+                .await?)
+        }
+    };
+}
+
+by_slug!(meeting_by_slug, meeting);
+by_slug!(territory_by_slug, territory);
+by_slug!(theme_by_slug, theme);
+by_slug!(organisation_by_slug, organisation);
+by_slug!(professional_by_slug, professional);

@@ -1,0 +1,88 @@
+//! Small pieces of portable SQL, written once.
+
+use sea_orm::{
+    DbBackend,
+    sea_query::{Expr, Value},
+};
+use uuid::Uuid;
+
+/// `?, ?, ?` for `count` bound values, numbered by [`condition`] where the backend needs it.
+pub fn placeholders(count: usize) -> String {
+    vec!["?"; count].join(", ")
+}
+
+/// A query of the ids of `roots` (rows of `nodes`) and of everything below them in a
+/// hierarchy stored as (`child_column`, `parent_column`) pairs in `edges`.
+///
+/// `UNION` (not `UNION ALL`) makes the walk stop even if bad data ever forms a cycle.
+pub fn descendants_or_self(
+    nodes: &str,
+    edges: &str,
+    child_column: &str,
+    parent_column: &str,
+    roots: &[Uuid],
+) -> String {
+    format!(
+        "WITH RECURSIVE reached(id) AS (\
+             SELECT id FROM {nodes} WHERE id IN ({roots}) \
+             UNION SELECT e.{child_column} FROM {edges} e JOIN reached r ON e.{parent_column} = r.id\
+         ) SELECT id FROM reached",
+        roots = placeholders(roots.len()),
+    )
+}
+
+/// A condition written in SQL with one `?` per value, in order. sea-query binds `?` as is
+/// on SQLite but expects `$1`, `$2`... on PostgreSQL, so the marks are numbered there.
+/// The SQL given here never holds a literal `?`.
+pub fn condition<V: Into<Value>>(
+    backend: DbBackend,
+    sql: &str,
+    values: impl IntoIterator<Item = V>,
+) -> Expr {
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let mut numbered = String::with_capacity(sql.len() + 16);
+            let mut index = 0;
+            for c in sql.chars() {
+                if c == '?' {
+                    index += 1;
+                    numbered.push_str(&format!("${index}"));
+                } else {
+                    numbered.push(c);
+                }
+            }
+            numbered
+        }
+        _ => sql.to_owned(),
+    };
+    Expr::cust_with_values(sql, values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::sea_query::{PostgresQueryBuilder, Query, SqliteQueryBuilder};
+
+    fn render(backend: DbBackend) -> (String, usize) {
+        let query = Query::select()
+            .expr(condition(backend, "a IN (?, ?) AND b <> ?", [1, 2, 3]))
+            .to_owned();
+        let (sql, values) = match backend {
+            DbBackend::Postgres => query.build(PostgresQueryBuilder),
+            _ => query.build(SqliteQueryBuilder),
+        };
+        (sql, values.0.len())
+    }
+
+    #[test]
+    fn placeholders_are_bound_on_both_backends() {
+        assert_eq!(
+            render(DbBackend::Postgres),
+            ("SELECT a IN ($1, $2) AND b <> $3".to_owned(), 3)
+        );
+        assert_eq!(
+            render(DbBackend::Sqlite),
+            ("SELECT a IN (?, ?) AND b <> ?".to_owned(), 3)
+        );
+    }
+}

@@ -1,0 +1,120 @@
+//! Bad input gets a GraphQL error with a code and the request id, never a crash.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, error_codes};
+
+#[tokio::test]
+async fn a_query_that_does_not_parse_is_reported_with_a_code_and_the_request_id() {
+    let app = TestApp::with_demo().await;
+    let response = app
+        .post_graphql(json!({ "query": "{ initiatives { " }))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .expect("every response has a request id")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_codes(&body), ["GRAPHQL_PARSE_FAILED"]);
+    assert_eq!(body["errors"][0]["extensions"]["requestId"], request_id);
+}
+
+#[tokio::test]
+async fn a_request_id_sent_by_the_client_is_kept() {
+    let app = TestApp::with_demo().await;
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("x-request-id", "frontend-42")
+        .json(&json!({ "query": "{ nope }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "frontend-42");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_codes(&body), ["GRAPHQL_VALIDATION_FAILED"]);
+    assert_eq!(body["errors"][0]["extensions"]["requestId"], "frontend-42");
+}
+
+#[tokio::test]
+async fn values_that_do_not_fit_their_type_are_bad_input() {
+    let app = TestApp::with_demo().await;
+    for query in [
+        r#"{ initiatives(filter: {audiences: [MARTIANS]}) { totalCount } }"#,
+        r#"{ initiatives(filter: {startedFrom: "14/05/2020"}) { totalCount } }"#,
+        r#"{ initiatives(first: "ten") { totalCount } }"#,
+    ] {
+        let body = app.query(query).await;
+        assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{query}: {body}");
+    }
+    let body = app
+        .query_with(
+            "query($a: [Audience!]) { initiatives(filter: {audiences: $a}) { totalCount } }",
+            json!({ "a": ["MARTIANS"] }),
+        )
+        .await;
+    assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{body}");
+}
+
+#[tokio::test]
+async fn batches_and_bodies_that_are_not_graphql_are_refused_with_a_graphql_error() {
+    let app = TestApp::with_demo().await;
+    let batch = app
+        .post_graphql(
+            json!([{ "query": "{ themes { name } }" }, { "query": "{ themes { name } }" }]),
+        )
+        .await;
+    assert_eq!(batch.status(), StatusCode::BAD_REQUEST);
+    let body: Value = batch.json().await.unwrap();
+    assert_eq!(error_codes(&body), ["BAD_REQUEST"]);
+    assert!(
+        body["errors"][0]["extensions"]["requestId"]
+            .as_str()
+            .unwrap()
+            .len()
+            > 10
+    );
+
+    let garbage = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("content-type", "application/json")
+        .body("{ not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbage.status(), StatusCode::BAD_REQUEST);
+    let body: Value = garbage.json().await.unwrap();
+    assert_eq!(error_codes(&body), ["BAD_REQUEST"]);
+}
+
+#[tokio::test]
+async fn queries_run_over_get_but_mutations_do_not() {
+    let app = TestApp::with_demo().await;
+    let ok = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .query(&[("query", "{ themes { name } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    let body: Value = ok.json().await.unwrap();
+    assert_eq!(body["data"]["themes"].as_array().unwrap().len(), 6);
+
+    let mutation = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .query(&[("query", "mutation { anything }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mutation.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: Value = mutation.json().await.unwrap();
+    assert_eq!(error_codes(&body), ["METHOD_NOT_ALLOWED"]);
+}

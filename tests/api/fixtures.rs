@@ -1,0 +1,140 @@
+//! Rows written straight into the database, for states the public API cannot create
+//! (drafts, large catalogues).
+
+use chrono::{NaiveDate, Utc};
+use entity::{enums::ModerationStatus, *};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+/// An initiative to insert, linked by slugs to demo reference data.
+pub struct NewInitiative<'a> {
+    pub title: &'a str,
+    pub status: ModerationStatus,
+    pub started_on: Option<&'a str>,
+    pub themes: &'a [&'a str],
+    pub territories: &'a [&'a str],
+    pub organisations: &'a [&'a str],
+    pub meetings: &'a [&'a str],
+}
+
+impl Default for NewInitiative<'_> {
+    fn default() -> Self {
+        Self {
+            title: "Initiative de test",
+            status: ModerationStatus::Published,
+            started_on: None,
+            themes: &[],
+            territories: &[],
+            organisations: &[],
+            meetings: &[],
+        }
+    }
+}
+
+macro_rules! id_by_slug {
+    ($db:expr, $module:ident, $slug:expr) => {
+        $module::Entity::find()
+            .filter($module::Column::Slug.eq(*$slug))
+            .one($db)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no {} `{}`", stringify!($module), $slug))
+            .id
+    };
+}
+
+pub async fn insert_initiative(db: &DatabaseConnection, new: NewInitiative<'_>) -> Uuid {
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    initiative::Entity::insert(initiative::ActiveModel {
+        id: Set(id),
+        title: Set(new.title.to_owned()),
+        title_sort: Set(communs::domain::text::sort_key(new.title)),
+        slug: Set(format!("test-{}", id.simple())),
+        summary: Set(format!("Résumé de « {} »", new.title)),
+        description: Set(None),
+        started_on: Set(new
+            .started_on
+            .map(|text| text.parse::<NaiveDate>().unwrap())),
+        ended_on: Set(None),
+        context: Set(None),
+        outcomes: Set(None),
+        continuation: Set(None),
+        status: Set(new.status),
+        organisation_id: Set(None),
+        submitted_by: Set(None),
+        published_at: Set((new.status == ModerationStatus::Published).then_some(now)),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await
+    .unwrap();
+    for slug in new.themes {
+        let theme_id = id_by_slug!(db, theme, slug);
+        initiative_theme::Entity::insert(initiative_theme::ActiveModel {
+            initiative_id: Set(id),
+            theme_id: Set(theme_id),
+        })
+        .exec_without_returning(db)
+        .await
+        .unwrap();
+    }
+    for slug in new.territories {
+        let territory_id = id_by_slug!(db, territory, slug);
+        initiative_territory::Entity::insert(initiative_territory::ActiveModel {
+            initiative_id: Set(id),
+            territory_id: Set(territory_id),
+        })
+        .exec_without_returning(db)
+        .await
+        .unwrap();
+    }
+    for slug in new.organisations {
+        let organisation_id = id_by_slug!(db, organisation, slug);
+        initiative_organisation::Entity::insert(initiative_organisation::ActiveModel {
+            initiative_id: Set(id),
+            organisation_id: Set(organisation_id),
+            role: Set(entity::enums::OrganisationRole::Lead),
+        })
+        .exec_without_returning(db)
+        .await
+        .unwrap();
+    }
+    for slug in new.meetings {
+        let meeting_id = id_by_slug!(db, meeting, slug);
+        initiative_meeting::Entity::insert(initiative_meeting::ActiveModel {
+            initiative_id: Set(id),
+            meeting_id: Set(meeting_id),
+        })
+        .exec_without_returning(db)
+        .await
+        .unwrap();
+    }
+    id
+}
+
+/// Gives a demo professional contact details with the given visibility.
+pub async fn set_contact_details(
+    db: &DatabaseConnection,
+    slug: &str,
+    visibility: entity::enums::ContactVisibility,
+) {
+    let professional = professional::Entity::find()
+        .filter(professional::Column::Slug.eq(slug))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    professional::Entity::update(professional::ActiveModel {
+        id: Set(professional.id),
+        email: Set(Some(format!("{slug}@exemple.fr"))),
+        phone: Set(Some("03 87 00 00 00".to_owned())),
+        contact_visibility: Set(visibility),
+        ..Default::default()
+    })
+    .exec(db)
+    .await
+    .unwrap();
+}

@@ -1,0 +1,239 @@
+//! The test harness: the real router on a free port, over a fresh database per test.
+//! SQLite by default; PostgreSQL when `TEST_DATABASE_URL` is a `postgres://` URL (each test
+//! then creates its own database on that server and drops it afterwards).
+
+use std::time::Duration;
+
+use communs::{
+    Database,
+    config::{DatabaseConfig, DatabaseSetting},
+    http::HttpSettings,
+};
+use reqwest::{Client, Response, StatusCode};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub database: Database,
+    _store: TestStore,
+}
+
+/// Where the test's database lives, removed when the test ends.
+enum TestStore {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { server_url: String, name: String },
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        if let TestStore::Postgres { server_url, name } = self {
+            let server_url = server_url.clone();
+            let name = name.clone();
+            // The test's runtime is shutting down: drop the database from a runtime of its own.
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime to drop the test database");
+                runtime.block_on(async {
+                    if let Ok(admin) = sea_orm::Database::connect(&server_url).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join()
+            .ok();
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |index| index + 3);
+    let server = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+async fn create_store() -> (TestStore, String) {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            let name = format!("communs_test_{}", uuid::Uuid::now_v7().simple());
+            let admin = sea_orm::Database::connect(&url)
+                .await
+                .expect("TEST_DATABASE_URL must point to a reachable PostgreSQL server");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("the test user must be allowed to create databases");
+            admin.close().await.ok();
+            let test_url = with_database_name(&url, &name);
+            (
+                TestStore::Postgres {
+                    server_url: url,
+                    name,
+                },
+                test_url,
+            )
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("a temporary folder");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            (TestStore::Sqlite(dir), url)
+        }
+    }
+}
+
+impl TestApp {
+    /// The app over an empty, migrated database.
+    pub async fn empty() -> Self {
+        let (store, url) = create_store().await;
+        let database = Database::open(&DatabaseConfig {
+            setting: DatabaseSetting::Url(url),
+            max_connections: None,
+        })
+        .await
+        .expect("the test database opens");
+        database.migrate().await.expect("the migrations apply");
+        let router = communs::app(
+            &database.connection,
+            &HttpSettings {
+                request_timeout: Duration::from_secs(30),
+            },
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            axum::serve(listener, router).await.ok();
+        });
+        Self {
+            address,
+            client: Client::new(),
+            database,
+            _store: store,
+        }
+    }
+
+    /// The app with the demo dataset of the 14 May 2020 meeting.
+    pub async fn with_demo() -> Self {
+        let app = Self::empty().await;
+        communs::demo::load(app.db()).await.expect("the demo loads");
+        app
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.database.connection
+    }
+
+    /// SQL statements sent so far.
+    pub fn statements(&self) -> u64 {
+        self.database.statements.get()
+    }
+
+    pub async fn post_graphql(&self, body: Value) -> Response {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .json(&body)
+            .send()
+            .await
+            .expect("the request is sent")
+    }
+
+    /// Runs a query and returns the whole response body (`data` and `errors`).
+    pub async fn query(&self, query: &str) -> Value {
+        self.query_with(query, json!({})).await
+    }
+
+    pub async fn query_with(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .post_graphql(json!({ "query": query, "variables": variables }))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("a JSON body")
+    }
+
+    /// Runs a query that must succeed and returns its `data`.
+    pub async fn data(&self, query: &str) -> Value {
+        self.data_with(query, json!({})).await
+    }
+
+    pub async fn data_with(&self, query: &str, variables: Value) -> Value {
+        let body = self.query_with(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("the request is sent")
+    }
+
+    /// The global id of the object of `kind` found by `lookup` (a root field with arguments).
+    pub async fn id_of(&self, lookup: &str) -> String {
+        let data = self.data(&format!("{{ item: {lookup} {{ id }} }}")).await;
+        data["item"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{lookup} has no id: {data}"))
+            .to_owned()
+    }
+}
+
+/// The `extensions.code` of each error of a response.
+pub fn error_codes(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|error| {
+                    error["extensions"]["code"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The values of `field` in a list of objects.
+pub fn strings(list: &Value, field: &str) -> Vec<String> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|item| item[field].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_test_database_name_replaces_the_servers_own() {
+    assert_eq!(
+        with_database_name("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+        "postgres://postgres@127.0.0.1:5432/t1"
+    );
+    assert_eq!(
+        with_database_name("postgres://u:p@h/db?sslmode=disable", "t1"),
+        "postgres://u:p@h/t1?sslmode=disable"
+    );
+}

@@ -1,0 +1,16 @@
+//! Black-box tests of Communs through HTTP `/graphql`, on SQLite by default and on
+//! PostgreSQL when `TEST_DATABASE_URL` points to one. One test binary: linking is the slow
+//! part of a Rust test build.
+
+mod helpers;
+
+mod demo;
+mod errors;
+mod fixtures;
+mod http;
+mod initiatives;
+mod nodes;
+mod privacy;
+mod reference;
+mod schema;
+mod statements;

@@ -1,0 +1,65 @@
+//! No N+1: a request runs the same small number of SQL statements whatever its page size.
+
+use crate::{
+    fixtures::{NewInitiative, insert_initiative},
+    helpers::TestApp,
+};
+
+const PAGE_WITH_RELATIONS: &str = "query($first: Int!) {
+  initiatives(first: $first, orderBy: {field: TITLE}) {
+    totalCount
+    nodes {
+      title audiences
+      themes { name parent { name } }
+      territories { name parents { name } }
+      organisations { role organisation { name territory { name } } }
+      meetings { title organiser { name } }
+      contacts { fullName currentPositions { jobTitle organisation { name } } }
+      experiences { title }
+    }
+  }
+}";
+
+async fn statements_for(app: &TestApp, first: usize) -> u64 {
+    let before = app.statements();
+    let data = app
+        .data_with(PAGE_WITH_RELATIONS, serde_json::json!({ "first": first }))
+        .await;
+    assert_eq!(
+        data["initiatives"]["nodes"].as_array().unwrap().len(),
+        first
+    );
+    app.statements() - before
+}
+
+#[tokio::test]
+async fn a_page_of_a_hundred_initiatives_costs_as_many_statements_as_a_page_of_five() {
+    let app = TestApp::with_demo().await;
+    for index in 0..100 {
+        let title = format!("Initiative générée {index:03}");
+        insert_initiative(
+            app.db(),
+            NewInitiative {
+                title: &title,
+                themes: &["aide-alimentaire", "vie-associative"],
+                territories: &["metz", "moselle"],
+                organisations: &["afev"],
+                meetings: &["gouter-visio-dsu-grand-est-2020-05-14"],
+                ..Default::default()
+            },
+        )
+        .await;
+    }
+    let five = statements_for(&app, 5).await;
+    let hundred = statements_for(&app, 100).await;
+    assert_eq!(
+        five, hundred,
+        "the page size must not change the number of statements"
+    );
+    // The list and its count, then one batched query per relation and level: audiences,
+    // theme links, themes, parent themes, territory links, territories, parent links,
+    // parents, organisation links, organisations (with the organisers and employers met
+    // at the same level), territories of organisations, meeting links, meetings, contact
+    // links, experiences. Contacts and their positions are absent here, so not queried.
+    assert!(hundred <= 17, "{hundred} statements for one page");
+}
