@@ -85,7 +85,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
         .await
         .with_context(|| format!("cannot listen on {} (LISTEN_ADDR)", config.listen_addr))?;
-    tracing::info!(address = %config.listen_addr, "Communs is serving GraphQL on /graphql and GraphiQL on /");
+    let address = listener.local_addr().unwrap_or(config.listen_addr);
+    tracing::info!(%address, "Communs is serving GraphQL on /graphql and GraphiQL on /");
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -8,6 +8,8 @@ pub struct Model {
     pub id: Uuid,
     pub given_name: String,
     pub family_name: String,
+    /// The name folded for ordering (lower case, no accents), so both backends sort alike.
+    pub sort_name: String,
     #[sea_orm(unique)]
     pub slug: String,
     pub email: Option<String>,

@@ -1,7 +1,9 @@
 //! The whole domain model: reference data (territories, themes, organisations, people,
 //! meetings), the catalogue (initiatives, experiences and their links), accounts and the
 //! moderation log. Enums are short strings and sets are link tables, so the same schema
-//! runs on SQLite and PostgreSQL.
+//! runs on SQLite and PostgreSQL. Names and titles that lists are sorted by have a folded
+//! copy (`sort_name`, `title_sort`: lower case, no accents), so that both backends sort
+//! them alike whatever their collation.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -78,6 +80,7 @@ impl MigrationTrait for Migration {
         let tables = [
             entity_table("territory")
                 .col(string("name"))
+                .col(string("sort_name"))
                 .col(string_uniq("slug"))
                 .col(string_len("kind", ENUM_LEN))
                 .col(string_null("official_code"))
@@ -114,6 +117,7 @@ impl MigrationTrait for Migration {
                 .take(),
             entity_table("organisation")
                 .col(string("name"))
+                .col(string("sort_name"))
                 .col(string_uniq("slug"))
                 .col(string_len("kind", ENUM_LEN))
                 .col(uuid_null("territory_id"))
@@ -145,6 +149,7 @@ impl MigrationTrait for Migration {
             entity_table("professional")
                 .col(string("given_name"))
                 .col(string("family_name"))
+                .col(string("sort_name"))
                 .col(string_uniq("slug"))
                 .col(string_null("email"))
                 .col(string_null("phone"))
@@ -348,13 +353,13 @@ impl MigrationTrait for Migration {
             index("territory", &["kind", "official_code"])
                 .unique()
                 .take(),
-            index("territory", &["name"]),
+            index("territory", &["sort_name"]),
             index("territory_parent", &["parent_id"]),
             index("theme", &["parent_id", "position"]),
             index("organisation", &["kind"]),
             index("organisation", &["territory_id"]),
-            index("organisation", &["name"]),
-            index("professional", &["family_name", "given_name"]),
+            index("organisation", &["sort_name"]),
+            index("professional", &["sort_name"]),
             index("position", &["professional_id"]),
             index("position", &["organisation_id"]),
             index("position", &["territory_id"]),

@@ -18,7 +18,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    domain::text::sort_key,
+    domain::text::{person_sort_key, sort_key},
     error::{AppError, AppResult},
 };
 
@@ -112,6 +112,7 @@ async fn load_in(txn: &DatabaseTransaction) -> AppResult<DemoReport> {
                 territory::ActiveModel {
                     id: Set(id),
                     name: Set(demo.name.to_owned()),
+                    sort_name: Set(sort_key(demo.name)),
                     slug: Set(demo.slug.to_owned()),
                     kind: Set(demo.kind),
                     official_code: Set(demo.official_code.map(str::to_owned)),
@@ -186,6 +187,7 @@ async fn load_in(txn: &DatabaseTransaction) -> AppResult<DemoReport> {
             organisation::ActiveModel {
                 id: Set(id),
                 name: Set(demo.name.to_owned()),
+                sort_name: Set(sort_key(demo.name)),
                 slug: Set(demo.slug.to_owned()),
                 kind: Set(demo.kind),
                 territory_id: Set(territory_id),
@@ -212,6 +214,7 @@ async fn load_in(txn: &DatabaseTransaction) -> AppResult<DemoReport> {
                 id: Set(id),
                 given_name: Set(demo.given_name.to_owned()),
                 family_name: Set(demo.family_name.to_owned()),
+                sort_name: Set(person_sort_key(demo.family_name, demo.given_name)),
                 slug: Set(demo.slug.to_owned()),
                 // The minutes give no contact details, and the demo invents none.
                 email: Set(None),

@@ -18,6 +18,11 @@ pub fn sort_key(text: &str) -> String {
         })
 }
 
+/// The key people are sorted by: family name, then given name.
+pub fn person_sort_key(family_name: &str, given_name: &str) -> String {
+    sort_key(&format!("{family_name} {given_name}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::sort_key;

@@ -21,6 +21,7 @@ use crate::{
     domain::{
         initiative_query::{self, DateRange},
         page::PageRequest,
+        text::sort_key,
     },
     error::AppError,
     store,
@@ -114,7 +115,7 @@ impl Initiative {
         let loaders = &ctx.state()?.loaders;
         let links = load_rows(&loaders.themes_of_initiative, self.0.id).await?;
         let mut themes = load_in_order(&loaders.theme, links.iter().map(|l| l.theme_id)).await?;
-        themes.sort_by(|a, b| a.name.cmp(&b.name));
+        themes.sort_by_cached_key(|theme| sort_key(&theme.name));
         Ok(themes.into_iter().map(Theme).collect())
     }
 
@@ -124,7 +125,7 @@ impl Initiative {
         let links = load_rows(&loaders.territories_of_initiative, self.0.id).await?;
         let mut territories =
             load_in_order(&loaders.territory, links.iter().map(|l| l.territory_id)).await?;
-        territories.sort_by(|a, b| a.name.cmp(&b.name));
+        territories.sort_by(|a, b| a.sort_name.cmp(&b.sort_name));
         Ok(territories.into_iter().map(Territory).collect())
     }
 
@@ -155,7 +156,8 @@ impl Initiative {
             })
             .collect();
         involved.sort_by(|a, b| {
-            (a.role as u8, &a.organisation.0.name).cmp(&(b.role as u8, &b.organisation.0.name))
+            (a.role as u8, &a.organisation.0.sort_name)
+                .cmp(&(b.role as u8, &b.organisation.0.sort_name))
         });
         Ok(involved)
     }
@@ -169,8 +171,7 @@ impl Initiative {
             links.iter().map(|l| l.professional_id),
         )
         .await?;
-        people
-            .sort_by(|a, b| (&a.family_name, &a.given_name).cmp(&(&b.family_name, &b.given_name)));
+        people.sort_by(|a, b| a.sort_name.cmp(&b.sort_name));
         Ok(people.into_iter().map(Professional).collect())
     }
 

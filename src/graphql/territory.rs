@@ -77,7 +77,7 @@ impl Territory {
         let links = load_rows(&loaders.parents_of_territory, self.0.id).await?;
         let mut found =
             load_in_order(&loaders.territory, links.iter().map(|l| l.parent_id)).await?;
-        found.sort_by(|a, b| a.name.cmp(&b.name));
+        found.sort_by(|a, b| a.sort_name.cmp(&b.sort_name));
         Ok(found.into_iter().map(Territory).collect())
     }
 
@@ -86,7 +86,7 @@ impl Territory {
         let loaders = &ctx.state()?.loaders;
         let links = load_rows(&loaders.children_of_territory, self.0.id).await?;
         let mut found = load_in_order(&loaders.territory, links.iter().map(|l| l.child_id)).await?;
-        found.sort_by(|a, b| a.name.cmp(&b.name));
+        found.sort_by(|a, b| a.sort_name.cmp(&b.sort_name));
         Ok(found.into_iter().map(Territory).collect())
     }
 

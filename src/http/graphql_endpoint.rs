@@ -14,7 +14,7 @@ use axum::{
 };
 use serde_json::json;
 
-use super::{AppState, REQUEST_ID_HEADER};
+use super::{AppState, REQUEST_ID_HEADER, field_order::order_fields};
 use crate::{
     domain::caller::Caller,
     graphql::context::RequestState,
@@ -149,8 +149,18 @@ async fn execute(
     request: async_graphql::Request,
     request_id: &str,
 ) -> HttpResponse {
-    // Kept to tell parse errors from validation errors, which async-graphql leaves uncoded.
+    if request.query.trim().is_empty() {
+        return RequestRefused {
+            status: StatusCode::BAD_REQUEST,
+            code: "BAD_REQUEST",
+            message: "no query: send a GraphQL document in `query`".to_owned(),
+        }
+        .with_request_id(request_id);
+    }
+    // Kept to order the response's fields and to tell parse errors from validation errors,
+    // which async-graphql leaves uncoded.
     let query = request.query.clone();
+    let operation_name = request.operation_name.clone();
     let batches = BatchQueue::default();
     let request = request.data(RequestState::new(
         Caller::Anonymous,
@@ -158,6 +168,11 @@ async fn execute(
         &batches,
     ));
     let mut response = Batched::new(state.schema.execute(request), batches).await;
+    if !matches!(response.data, async_graphql::Value::Null)
+        && let Ok(document) = parse_query(&query)
+    {
+        order_fields(&mut response.data, &document, operation_name.as_deref());
+    }
     label_errors(&mut response, request_id, &query);
     GraphQLResponse::from(response).into_response()
 }

@@ -1,6 +1,7 @@
 //! The HTTP side: routes, the GraphQL endpoint, health checks, and the layers every request
 //! goes through (request id, tracing, timeout, CORS, body limit).
 
+mod field_order;
 mod graphql_endpoint;
 mod health;
 

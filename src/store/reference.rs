@@ -61,7 +61,7 @@ pub async fn territories(
         ));
     }
     let select = select
-        .order_by(territory::Column::Name, Order::Asc)
+        .order_by(territory::Column::SortName, Order::Asc)
         .order_by(territory::Column::Id, Order::Asc);
     fetch_page(db, select, request).await
 }
@@ -120,7 +120,7 @@ pub async fn organisations(
         ));
     }
     let select = select
-        .order_by(organisation::Column::Name, Order::Asc)
+        .order_by(organisation::Column::SortName, Order::Asc)
         .order_by(organisation::Column::Id, Order::Asc);
     fetch_page(db, select, request).await
 }
@@ -133,8 +133,7 @@ pub async fn professionals(
     request: PageRequest,
 ) -> AppResult<(Page<professional::Model>, TotalCount)> {
     let select = professional::Entity::find()
-        .order_by(professional::Column::FamilyName, Order::Asc)
-        .order_by(professional::Column::GivenName, Order::Asc)
+        .order_by(professional::Column::SortName, Order::Asc)
         .order_by(professional::Column::Id, Order::Asc);
     fetch_page(db, select, request).await
 }

@@ -80,6 +80,11 @@ async fn batches_and_bodies_that_are_not_graphql_are_refused_with_a_graphql_erro
             > 10
     );
 
+    let no_query = app.post_graphql(json!({ "hello": 1 })).await;
+    assert_eq!(no_query.status(), StatusCode::BAD_REQUEST);
+    let body: Value = no_query.json().await.unwrap();
+    assert_eq!(error_codes(&body), ["BAD_REQUEST"]);
+
     let garbage = app
         .client
         .post(format!("{}/graphql", app.address))

@@ -33,3 +33,24 @@ async fn graphiql_is_served_at_the_root() {
     assert!(html.contains("graphiql"), "{html}");
     assert!(html.contains("/graphql"));
 }
+
+#[tokio::test]
+async fn fields_come_back_in_the_order_the_query_selects_them() {
+    let app = TestApp::with_demo().await;
+    let body = app
+        .post_graphql(serde_json::json!({ "query": "{ meetings { totalCount nodes { title
+            participants { role jobTitle } topics { question position } heldOn } pageInfo { hasNextPage } } themes { slug } }" }))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let at = |key: &str| {
+        body.find(&format!("\"{key}\""))
+            .unwrap_or_else(|| panic!("{key} in {body}"))
+    };
+    assert!(at("meetings") < at("themes"));
+    assert!(at("totalCount") < at("nodes") && at("nodes") < at("pageInfo"));
+    assert!(at("title") < at("participants") && at("participants") < at("topics"));
+    assert!(at("topics") < at("heldOn"));
+    assert!(at("role") < at("jobTitle") && at("question") < at("position"));
+}

@@ -214,6 +214,7 @@ async fn filtering_by_a_territory_includes_everything_it_contains_at_any_depth()
         territory::Entity::insert(territory::ActiveModel {
             id: Set(qpv),
             name: Set("Borny".to_owned()),
+            sort_name: Set("borny".to_owned()),
             slug: Set("borny".to_owned()),
             kind: Set(TerritoryKind::PriorityNeighbourhood),
             official_code: Set(Some("QN05701M".to_owned())),

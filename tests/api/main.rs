@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod cli;
 mod demo;
 mod errors;
 mod fixtures;

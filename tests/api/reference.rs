@@ -131,8 +131,10 @@ async fn organisations_are_listed_by_name_and_filtered_by_kind() {
     assert_eq!(data["all"]["totalCount"], 10);
     let names = strings(&data["all"]["nodes"], "name");
     let mut sorted = names.clone();
-    sorted.sort();
-    assert_eq!(names, sorted);
+    sorted.sort_by_key(|name| communs::domain::text::sort_key(name));
+    assert_eq!(names, sorted, "alphabetical, ignoring case and accents");
+    let position = |prefix: &str| names.iter().position(|n| n.starts_with(prefix)).unwrap();
+    assert!(position("Éducation nationale") < position("IRDSU"));
     assert_eq!(data["associations"]["nodes"][0]["slug"], "afev");
     assert_eq!(data["metz"]["kind"], "LOCAL_AUTHORITY");
     assert_eq!(data["metz"]["territory"]["officialCode"], "200039865");
