@@ -114,7 +114,7 @@ impl TryFrom<PageArgs> for PageRequest {
 }
 
 /// The rows of one page, as offset and limit once the total is known where needed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Window {
     pub offset: u64,
     pub limit: u64,

@@ -1,6 +1,6 @@
 //! What every resolver reads from the request: the caller, the database and the loaders.
 
-use std::{collections::HashMap, hash::Hash};
+use std::{collections::HashMap, hash::Hash, sync::Arc};
 
 use async_graphql::{
     Context,
@@ -20,14 +20,14 @@ pub struct RequestState {
     pub caller: Caller,
     pub scope: ContributionScope,
     pub db: DatabaseConnection,
-    pub loaders: Loaders,
+    pub loaders: Arc<Loaders>,
 }
 
 impl RequestState {
     /// The state of one request, whose loaders queue their batches on `queue`.
     pub fn new(caller: Caller, db: DatabaseConnection, queue: &BatchQueue) -> Self {
         let scope = ContributionScope::for_caller(&caller);
-        let loaders = Loaders::new(&db, &scope, queue);
+        let loaders = Arc::new(Loaders::new(&db, &scope, queue));
         Self {
             caller,
             scope,

@@ -1,12 +1,11 @@
 //! Experiences (*retours d'expérience*): partners' accounts of doing an initiative.
 
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
 use entity::experience;
 
 use super::{
     context::ContextExt, enums::ModerationStatus, id::NodeKind, initiative::Initiative,
-    organisation::Organisation,
+    organisation::Organisation, scalars::DateTime,
 };
 
 #[derive(Clone)]
@@ -37,8 +36,8 @@ impl Experience {
     }
 
     /// When moderators published it; null until then.
-    async fn published_at(&self) -> Option<DateTime<Utc>> {
-        self.0.published_at
+    async fn published_at(&self) -> Option<DateTime> {
+        self.0.published_at.map(DateTime)
     }
 
     /// The initiative it is about, if the caller may see it.

@@ -1,7 +1,6 @@
 //! Initiatives: the catalogue itself.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
-use chrono::{DateTime, Utc};
 use entity::initiative;
 
 use super::{
@@ -13,7 +12,7 @@ use super::{
     meeting::Meeting,
     organisation::Organisation,
     professional::Professional,
-    scalars::Date,
+    scalars::{Date, DateTime},
     territory::Territory,
     theme::Theme,
 };
@@ -90,18 +89,18 @@ impl Initiative {
     }
 
     /// When moderators published it; null until then.
-    async fn published_at(&self) -> Option<DateTime<Utc>> {
-        self.0.published_at
+    async fn published_at(&self) -> Option<DateTime> {
+        self.0.published_at.map(DateTime)
     }
 
     /// When it was recorded.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
     }
 
     /// When it was last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
     }
 
     /// The people it is for.

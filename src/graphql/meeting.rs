@@ -1,7 +1,6 @@
 //! Meetings of the network: who came, what was said, what is kept for next time.
 
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
 use entity::{meeting, meeting_participant, meeting_topic};
 
 use super::{
@@ -12,7 +11,7 @@ use super::{
     initiative::Initiative,
     organisation::Organisation,
     professional::Professional,
-    scalars::Date,
+    scalars::{Date, DateTime},
 };
 use crate::{domain::page::PageRequest, error::AppError, store};
 
@@ -58,8 +57,8 @@ impl Meeting {
     }
 
     /// When it was recorded.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
     }
 
     /// The organisation that convened it.

@@ -1,7 +1,7 @@
 //! Scalars of our own, so that their SDL names and descriptions say what they hold.
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 
 /// A calendar date without time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -32,5 +32,31 @@ impl ScalarType for Date {
 impl From<NaiveDate> for Date {
     fn from(date: NaiveDate) -> Self {
         Self(date)
+    }
+}
+
+/// An instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DateTime(pub chrono::DateTime<Utc>);
+
+/// An instant, RFC 3339 in UTC: `2020-05-14T16:30:00Z`.
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339"
+)]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => chrono::DateTime::parse_from_rfc3339(text)
+                .map(|instant| DateTime(instant.with_timezone(&Utc)))
+                .map_err(|_| {
+                    InputValueError::custom(format!("`{text}` is not an RFC 3339 instant"))
+                }),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
     }
 }

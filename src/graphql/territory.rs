@@ -2,19 +2,25 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use entity::territory;
+use uuid::Uuid;
 
 use super::{
     connection::{Connection, page_args},
     context::{ContextExt, load_in_order, load_rows},
     enums::TerritoryKind,
     id::{GlobalId, NodeKind},
-    initiative::{Initiative, list_initiatives},
+    initiative::Initiative,
     scalars::Date,
 };
 use crate::{
-    domain::{initiative_query, page::PageRequest},
-    error::AppError,
-    store::{self, reference::TerritoryFilter as StoreTerritoryFilter},
+    domain::page::PageRequest,
+    error::{AppError, AppResult},
+    store::{
+        self,
+        loaders::Loaders,
+        page::{Page, TotalCount},
+        reference::TerritoryFilter as StoreTerritoryFilter,
+    },
 };
 
 #[derive(Clone)]
@@ -100,13 +106,44 @@ impl Territory {
         #[graphql(desc = "Page size from the end (1 to 100).")] last: Option<i32>,
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
     ) -> Result<Connection<Initiative>> {
-        let filter = initiative_query::InitiativeFilter {
-            territory_ids: vec![self.0.id],
-            ..Default::default()
-        };
         let request = PageRequest::try_from(page_args(first, after, last, before))?;
-        list_initiatives(ctx, filter, Default::default(), request).await
+        let loaders = ctx.state()?.loaders.clone();
+        let territory = self.0.id;
+        let total = if request.needs_total() {
+            Some(load_count(&loaders, territory).await?)
+        } else {
+            None
+        };
+        let window = request.window(total);
+        let mut ids = loaders
+            .initiatives_of_territory
+            .load_one((territory, window))
+            .await?
+            .map(|ids| ids.to_vec())
+            .unwrap_or_default();
+        let found_extra_row = ids.len() as u64 > window.limit;
+        ids.truncate(window.limit as usize);
+        let initiatives = load_in_order(&loaders.initiative, ids).await?;
+        let page = Page {
+            rows: initiatives.into_iter().map(Initiative).collect(),
+            offset: window.offset,
+            has_next_page: request.has_next_page(found_extra_row),
+            has_previous_page: window.offset > 0,
+        };
+        let count = TotalCount::new(total, move || {
+            let loaders = loaders.clone();
+            Box::pin(async move { load_count(&loaders, territory).await })
+        });
+        Ok(Connection::new(page, count))
     }
+}
+
+async fn load_count(loaders: &Loaders, territory: Uuid) -> AppResult<u64> {
+    Ok(loaders
+        .initiative_count_of_territory
+        .load_one(territory)
+        .await?
+        .unwrap_or_default())
 }
 
 /// Narrows a list of territories.

@@ -2,18 +2,23 @@
 
 use entity::initiative;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait, ExprTrait, Order,
-    QueryFilter, QueryOrder, Select, sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ExprTrait,
+    Order, QueryFilter, QueryOrder, Select, sea_query::Expr,
 };
+
+use std::collections::HashMap;
+
+use sea_orm::{Statement, Value};
+use uuid::Uuid;
 
 use super::{
     page::{Page, TotalCount, fetch_page},
-    sql::{condition, descendants_or_self, placeholders},
+    sql::{condition, descendants_or_self, for_backend, placeholders},
 };
 use crate::{
     domain::{
         initiative_query::{InitiativeFilter, InitiativeOrder, InitiativeOrderField},
-        page::PageRequest,
+        page::{PageRequest, Window},
         visibility::ContributionScope,
     },
     error::AppResult,
@@ -148,4 +153,104 @@ pub async fn by_slug(
         .filter(initiative::Column::Slug.eq(slug))
         .one(db)
         .await?)
+}
+
+/// The initiatives of several territories at once (each with everything it contains, at any
+/// depth), so that a list of territories with their initiatives costs two statements, not
+/// two per territory. Each territory is a `root` of the walk.
+fn per_territory_sql(roots: usize, statuses: usize) -> String {
+    format!(
+        "WITH RECURSIVE reached(root, id) AS (\
+             SELECT id, id FROM territory WHERE id IN ({roots}) \
+             UNION SELECT r.root, tp.child_id FROM territory_parent tp \
+             JOIN reached r ON tp.parent_id = r.id\
+         ), matches AS (\
+             SELECT DISTINCT r.root AS root, it.initiative_id AS initiative_id \
+             FROM reached r JOIN initiative_territory it ON it.territory_id = r.id\
+         ), visible AS (\
+             SELECT m.root AS root, i.id AS id, i.published_at AS published_at \
+             FROM matches m JOIN initiative i ON i.id = m.initiative_id \
+             WHERE i.status IN ({statuses})\
+         )",
+        roots = placeholders(roots),
+        statuses = placeholders(statuses),
+    )
+}
+
+fn per_territory_values(scope: &ContributionScope, territory_ids: &[Uuid]) -> Vec<Value> {
+    territory_ids
+        .iter()
+        .map(|id| Value::from(*id))
+        .chain(
+            scope
+                .visible_statuses()
+                .iter()
+                .map(|status| Value::from(status.as_str())),
+        )
+        .collect()
+}
+
+/// For each territory, the ids of its initiatives in the window, newest publication first
+/// (the default order), with one more row than the window when there is one.
+#[tracing::instrument(skip(db))]
+pub async fn page_per_territory(
+    db: &DatabaseConnection,
+    scope: &ContributionScope,
+    territory_ids: &[Uuid],
+    window: Window,
+) -> AppResult<HashMap<Uuid, Vec<Uuid>>> {
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "{} SELECT root, id FROM (\
+             SELECT root, id, ROW_NUMBER() OVER (PARTITION BY root \
+                 ORDER BY (published_at IS NULL) ASC, published_at DESC, id DESC) AS rank \
+             FROM visible\
+         ) ranked WHERE rank > ? AND rank <= ? ORDER BY root, rank",
+        per_territory_sql(territory_ids.len(), scope.visible_statuses().len())
+    );
+    let mut values = per_territory_values(scope, territory_ids);
+    values.push(Value::from(window.offset as i64));
+    values.push(Value::from((window.offset + window.limit + 1) as i64));
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            for_backend(backend, &sql),
+            values,
+        ))
+        .await?;
+    let mut pages: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for row in rows {
+        let root: Uuid = row.try_get("", "root")?;
+        let id: Uuid = row.try_get("", "id")?;
+        pages.entry(root).or_default().push(id);
+    }
+    Ok(pages)
+}
+
+/// For each territory, how many initiatives it and what it contains hold.
+#[tracing::instrument(skip(db))]
+pub async fn count_per_territory(
+    db: &DatabaseConnection,
+    scope: &ContributionScope,
+    territory_ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, u64>> {
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "{} SELECT root, COUNT(*) AS total FROM visible GROUP BY root",
+        per_territory_sql(territory_ids.len(), scope.visible_statuses().len())
+    );
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            for_backend(backend, &sql),
+            per_territory_values(scope, territory_ids),
+        ))
+        .await?;
+    let mut counts = HashMap::new();
+    for row in rows {
+        let root: Uuid = row.try_get("", "root")?;
+        let total: i64 = row.try_get("", "total")?;
+        counts.insert(root, u64::try_from(total).unwrap_or_default());
+    }
+    Ok(counts)
 }

@@ -14,7 +14,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{batching::BatchQueue, initiatives, keyed::Keyed};
-use crate::{domain::visibility::ContributionScope, error::AppError};
+use crate::{
+    domain::{page::Window, visibility::ContributionScope},
+    error::AppError,
+};
 
 /// Loads rows of `E` by id, among those `condition` lets through.
 pub struct ById<E: Keyed> {
@@ -109,6 +112,60 @@ where
     }
 }
 
+/// One page of the initiatives of each territory (and what it contains), by territory and
+/// window: the ids, with one more than the window when a next page exists.
+pub struct InitiativesOfTerritory {
+    db: DatabaseConnection,
+    scope: ContributionScope,
+}
+
+impl Loader<(Uuid, Window)> for InitiativesOfTerritory {
+    type Value = Arc<[Uuid]>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Window)],
+    ) -> Result<HashMap<(Uuid, Window), Arc<[Uuid]>>, AppError> {
+        // Sibling territories almost always ask for the same window: one query per window.
+        let mut by_window: HashMap<Window, Vec<Uuid>> = HashMap::new();
+        for (territory, window) in keys {
+            by_window.entry(*window).or_default().push(*territory);
+        }
+        let mut pages = HashMap::new();
+        for (window, territories) in by_window {
+            let mut found =
+                initiatives::page_per_territory(&self.db, &self.scope, &territories, window)
+                    .await?;
+            for territory in territories {
+                let ids = found.remove(&territory).unwrap_or_default();
+                pages.insert((territory, window), ids.into());
+            }
+        }
+        Ok(pages)
+    }
+}
+
+/// How many initiatives each territory (and what it contains) holds.
+pub struct InitiativeCountOfTerritory {
+    db: DatabaseConnection,
+    scope: ContributionScope,
+}
+
+impl Loader<Uuid> for InitiativeCountOfTerritory {
+    type Value = u64;
+    type Error = AppError;
+
+    async fn load(&self, territories: &[Uuid]) -> Result<HashMap<Uuid, u64>, AppError> {
+        let mut counts =
+            initiatives::count_per_territory(&self.db, &self.scope, territories).await?;
+        for territory in territories {
+            counts.entry(*territory).or_insert(0);
+        }
+        Ok(counts)
+    }
+}
+
 type Cached<T> = DataLoader<T, HashMapCache>;
 
 fn cached<T: Send + Sync + 'static>(queue: &BatchQueue, loader: T) -> Cached<T> {
@@ -142,6 +199,8 @@ pub struct Loaders {
     pub participants_of_meeting: Cached<RowsBy<meeting_participant::Entity>>,
     pub topics_of_meeting: Cached<RowsBy<meeting_topic::Entity>>,
 
+    pub initiatives_of_territory: Cached<InitiativesOfTerritory>,
+    pub initiative_count_of_territory: Cached<InitiativeCountOfTerritory>,
     pub parents_of_territory: Cached<RowsBy<territory_parent::Entity>>,
     pub children_of_territory: Cached<RowsBy<territory_parent::Entity>>,
     pub sub_themes: Cached<RowsBy<theme::Entity>>,
@@ -255,6 +314,20 @@ impl Loaders {
                 .ordered_by(meeting_topic::Column::Id, Order::Asc),
             ),
 
+            initiatives_of_territory: cached(
+                queue,
+                InitiativesOfTerritory {
+                    db: db.clone(),
+                    scope: scope.clone(),
+                },
+            ),
+            initiative_count_of_territory: cached(
+                queue,
+                InitiativeCountOfTerritory {
+                    db: db.clone(),
+                    scope: scope.clone(),
+                },
+            ),
             parents_of_territory: cached(
                 queue,
                 RowsBy::new(

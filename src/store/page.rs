@@ -36,6 +36,17 @@ pub struct TotalCount {
 }
 
 impl TotalCount {
+    /// A count that `count` computes when asked, unless it is already `known`.
+    pub fn new(
+        known: Option<u64>,
+        count: impl Fn() -> BoxFuture<'static, AppResult<u64>> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            known,
+            count: Arc::new(count),
+        }
+    }
+
     /// The count of `select`, unless it is already `known`.
     pub fn of<E>(db: &DatabaseConnection, select: &Select<E>, known: Option<u64>) -> Self
     where

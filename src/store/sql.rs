@@ -39,7 +39,12 @@ pub fn condition<V: Into<Value>>(
     sql: &str,
     values: impl IntoIterator<Item = V>,
 ) -> Expr {
-    let sql = match backend {
+    Expr::cust_with_values(for_backend(backend, sql), values)
+}
+
+/// `sql` with its `?` marks as the backend's placeholders: `$1`, `$2`... on PostgreSQL.
+pub fn for_backend(backend: DbBackend, sql: &str) -> String {
+    match backend {
         DbBackend::Postgres => {
             let mut numbered = String::with_capacity(sql.len() + 16);
             let mut index = 0;
@@ -54,8 +59,7 @@ pub fn condition<V: Into<Value>>(
             numbered
         }
         _ => sql.to_owned(),
-    };
-    Expr::cust_with_values(sql, values)
+    }
 }
 
 #[cfg(test)]

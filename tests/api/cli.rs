@@ -43,7 +43,10 @@ fn print_schema_prints_the_checked_in_schema() {
     assert!(output.status.success());
     let checked_in =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
-    assert_eq!(String::from_utf8(output.stdout).unwrap(), checked_in);
+    assert!(
+        String::from_utf8(output.stdout).unwrap() == checked_in,
+        "`communs print-schema` differs from schema.graphql"
+    );
 }
 
 #[test]

@@ -123,3 +123,18 @@ async fn queries_run_over_get_but_mutations_do_not() {
     let body: Value = mutation.json().await.unwrap();
     assert_eq!(error_codes(&body), ["METHOD_NOT_ALLOWED"]);
 }
+
+#[tokio::test]
+async fn a_database_failure_is_an_internal_error_that_shows_nothing_of_its_cause() {
+    let app = TestApp::with_demo().await;
+    app.db().close_by_ref().await.unwrap();
+    let body = app
+        .query("{ initiatives { totalCount nodes { title } } }")
+        .await;
+    assert_eq!(error_codes(&body), ["INTERNAL_SERVER_ERROR"]);
+    assert_eq!(body["errors"][0]["message"], "internal server error");
+    let text = body.to_string().to_lowercase();
+    for internal in ["sql", "pool", "sqlite", "postgres", "select", "connection"] {
+        assert!(!text.contains(internal), "{internal} leaked: {body}");
+    }
+}

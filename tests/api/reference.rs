@@ -164,3 +164,45 @@ async fn meetings_are_listed_most_recent_first() {
     assert_eq!(data["meetings"]["totalCount"], 1);
     assert_eq!(data["meetings"]["nodes"][0]["heldOn"], "2020-05-14");
 }
+
+#[tokio::test]
+async fn each_territory_of_a_list_pages_its_own_initiatives() {
+    let app = TestApp::with_demo().await;
+    let data = app
+        .data(
+            "{ territories(first: 100) { nodes { id slug initiatives(first: 2) {
+            totalCount nodes { slug } pageInfo { hasNextPage endCursor } } } } }",
+        )
+        .await;
+    for territory in data["territories"]["nodes"].as_array().unwrap() {
+        let expected = app
+            .data_with(
+                "query($id: ID!) { initiatives(first: 100, filter: {territoryIds: [$id]}) {
+                    totalCount nodes { slug } } }",
+                json!({ "id": territory["id"] }),
+            )
+            .await;
+        let all = strings(&expected["initiatives"]["nodes"], "slug");
+        let page = &territory["initiatives"];
+        assert_eq!(
+            page["totalCount"], expected["initiatives"]["totalCount"],
+            "{territory}"
+        );
+        let first_page = strings(&page["nodes"], "slug");
+        assert_eq!(first_page, all[..all.len().min(2)], "{territory}");
+        assert_eq!(page["pageInfo"]["hasNextPage"], all.len() > 2);
+        if all.len() > 2 {
+            let next = app
+                .data_with(
+                    "query($slug: String!, $after: String!) { territory(slug: $slug) {
+                        initiatives(first: 2, after: $after) { nodes { slug } } } }",
+                    json!({ "slug": territory["slug"], "after": page["pageInfo"]["endCursor"] }),
+                )
+                .await;
+            assert_eq!(
+                strings(&next["territory"]["initiatives"]["nodes"], "slug"),
+                all[2..all.len().min(4)]
+            );
+        }
+    }
+}

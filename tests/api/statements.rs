@@ -63,3 +63,30 @@ async fn a_page_of_a_hundred_initiatives_costs_as_many_statements_as_a_page_of_f
     // links, experiences. Contacts and their positions are absent here, so not queried.
     assert!(hundred <= 17, "{hundred} statements for one page");
 }
+
+const TERRITORIES_WITH_INITIATIVES: &str = "query($first: Int!) {
+  territories(first: $first) {
+    nodes { name initiatives(first: 3) { totalCount nodes { title themes { name } } } }
+  }
+}";
+
+#[tokio::test]
+async fn listing_territories_with_their_initiatives_does_not_query_per_territory() {
+    let app = TestApp::with_demo().await;
+    let mut counts = Vec::new();
+    for first in [2, 11] {
+        let before = app.statements();
+        let data = app
+            .data_with(
+                TERRITORIES_WITH_INITIATIVES,
+                serde_json::json!({ "first": first }),
+            )
+            .await;
+        assert_eq!(
+            data["territories"]["nodes"].as_array().unwrap().len(),
+            first
+        );
+        counts.push(app.statements() - before);
+    }
+    assert_eq!(counts[0], counts[1], "{counts:?}");
+}
