@@ -102,6 +102,22 @@ impl GlobalId {
     }
 }
 
+/// How a root field names one object: by global id or by slug, exactly one of them.
+pub enum Lookup {
+    Id(Uuid),
+    Slug(String),
+}
+
+impl Lookup {
+    pub fn parse(kind: NodeKind, id: Option<ID>, slug: Option<String>) -> Result<Self, AppError> {
+        match (id, slug) {
+            (Some(id), None) => Ok(Self::Id(GlobalId::parse_as(kind, "id", &id)?)),
+            (None, Some(slug)) => Ok(Self::Slug(slug)),
+            _ => Err(AppError::bad_input("id", "give either `id` or `slug`")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use super::{
     context::{ContextExt, load_in_order, load_rows},
     enums::{Audience, ModerationStatus, OrganisationRole},
     experience::Experience,
-    id::{GlobalId, NodeKind},
+    id::{GlobalId, Lookup, NodeKind},
     meeting::Meeting,
     organisation::Organisation,
     professional::Professional,
@@ -328,15 +328,11 @@ impl InitiativeQuery {
         #[graphql(desc = "The initiative's slug.")] slug: Option<String>,
     ) -> Result<Option<Initiative>> {
         let state = ctx.state()?;
-        let found = match (id, slug) {
-            (Some(id), None) => {
-                let uuid = GlobalId::parse_as(NodeKind::Initiative, "id", &id)?;
-                state.loaders.initiative.load_one(uuid).await?
-            }
-            (None, Some(slug)) => {
+        let found = match Lookup::parse(NodeKind::Initiative, id, slug)? {
+            Lookup::Id(uuid) => state.loaders.initiative.load_one(uuid).await?,
+            Lookup::Slug(slug) => {
                 store::initiatives::by_slug(&state.db, &state.scope, &slug).await?
             }
-            _ => return Err(AppError::bad_input("id", "give either `id` or `slug`").into()),
         };
         Ok(found.map(Initiative))
     }

@@ -7,13 +7,13 @@ use super::{
     connection::{Connection, page_args},
     context::{ContextExt, load_in_order, load_rows},
     enums::{MeetingFormat, ParticipantRole},
-    id::{GlobalId, NodeKind},
+    id::{Lookup, NodeKind},
     initiative::Initiative,
     organisation::Organisation,
     professional::Professional,
     scalars::{Date, DateTime},
 };
-use crate::{domain::page::PageRequest, error::AppError, store};
+use crate::{domain::page::PageRequest, store};
 
 #[derive(Clone)]
 pub struct Meeting(pub meeting::Model);
@@ -169,13 +169,9 @@ impl MeetingQuery {
         #[graphql(desc = "The meeting's slug.")] slug: Option<String>,
     ) -> Result<Option<Meeting>> {
         let state = ctx.state()?;
-        let found = match (id, slug) {
-            (Some(id), None) => {
-                let uuid = GlobalId::parse_as(NodeKind::Meeting, "id", &id)?;
-                state.loaders.meeting.load_one(uuid).await?
-            }
-            (None, Some(slug)) => store::reference::meeting_by_slug(&state.db, &slug).await?,
-            _ => return Err(AppError::bad_input("id", "give either `id` or `slug`").into()),
+        let found = match Lookup::parse(NodeKind::Meeting, id, slug)? {
+            Lookup::Id(uuid) => state.loaders.meeting.load_one(uuid).await?,
+            Lookup::Slug(slug) => store::reference::meeting_by_slug(&state.db, &slug).await?,
         };
         Ok(found.map(Meeting))
     }

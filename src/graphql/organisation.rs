@@ -7,12 +7,11 @@ use super::{
     connection::{Connection, page_args},
     context::ContextExt,
     enums::OrganisationKind,
-    id::{GlobalId, NodeKind},
+    id::{Lookup, NodeKind},
     territory::Territory,
 };
 use crate::{
     domain::page::PageRequest,
-    error::AppError,
     store::{self, reference::OrganisationFilter as StoreOrganisationFilter},
 };
 
@@ -89,13 +88,9 @@ impl OrganisationQuery {
         #[graphql(desc = "The organisation's slug.")] slug: Option<String>,
     ) -> Result<Option<Organisation>> {
         let state = ctx.state()?;
-        let found = match (id, slug) {
-            (Some(id), None) => {
-                let uuid = GlobalId::parse_as(NodeKind::Organisation, "id", &id)?;
-                state.loaders.organisation.load_one(uuid).await?
-            }
-            (None, Some(slug)) => store::reference::organisation_by_slug(&state.db, &slug).await?,
-            _ => return Err(AppError::bad_input("id", "give either `id` or `slug`").into()),
+        let found = match Lookup::parse(NodeKind::Organisation, id, slug)? {
+            Lookup::Id(uuid) => state.loaders.organisation.load_one(uuid).await?,
+            Lookup::Slug(slug) => store::reference::organisation_by_slug(&state.db, &slug).await?,
         };
         Ok(found.map(Organisation))
     }

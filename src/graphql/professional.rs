@@ -7,14 +7,13 @@ use entity::{position, professional};
 use super::{
     connection::{Connection, page_args},
     context::{ContextExt, load_rows},
-    id::{GlobalId, NodeKind},
+    id::{Lookup, NodeKind},
     organisation::Organisation,
     scalars::Date,
     territory::Territory,
 };
 use crate::{
     domain::{page::PageRequest, visibility::may_see_contact_details},
-    error::AppError,
     store,
 };
 
@@ -163,13 +162,9 @@ impl ProfessionalQuery {
         #[graphql(desc = "The professional's slug.")] slug: Option<String>,
     ) -> Result<Option<Professional>> {
         let state = ctx.state()?;
-        let found = match (id, slug) {
-            (Some(id), None) => {
-                let uuid = GlobalId::parse_as(NodeKind::Professional, "id", &id)?;
-                state.loaders.professional.load_one(uuid).await?
-            }
-            (None, Some(slug)) => store::reference::professional_by_slug(&state.db, &slug).await?,
-            _ => return Err(AppError::bad_input("id", "give either `id` or `slug`").into()),
+        let found = match Lookup::parse(NodeKind::Professional, id, slug)? {
+            Lookup::Id(uuid) => state.loaders.professional.load_one(uuid).await?,
+            Lookup::Slug(slug) => store::reference::professional_by_slug(&state.db, &slug).await?,
         };
         Ok(found.map(Professional))
     }

@@ -5,9 +5,9 @@ use entity::theme;
 
 use super::{
     context::{ContextExt, load_rows},
-    id::{GlobalId, NodeKind},
+    id::{Lookup, NodeKind},
 };
-use crate::{error::AppError, store};
+use crate::store;
 
 #[derive(Clone)]
 pub struct Theme(pub theme::Model);
@@ -82,13 +82,9 @@ impl ThemeQuery {
         #[graphql(desc = "The theme's slug.")] slug: Option<String>,
     ) -> Result<Option<Theme>> {
         let state = ctx.state()?;
-        let found = match (id, slug) {
-            (Some(id), None) => {
-                let uuid = GlobalId::parse_as(NodeKind::Theme, "id", &id)?;
-                state.loaders.theme.load_one(uuid).await?
-            }
-            (None, Some(slug)) => store::reference::theme_by_slug(&state.db, &slug).await?,
-            _ => return Err(AppError::bad_input("id", "give either `id` or `slug`").into()),
+        let found = match Lookup::parse(NodeKind::Theme, id, slug)? {
+            Lookup::Id(uuid) => state.loaders.theme.load_one(uuid).await?,
+            Lookup::Slug(slug) => store::reference::theme_by_slug(&state.db, &slug).await?,
         };
         Ok(found.map(Theme))
     }
