@@ -86,7 +86,6 @@ pub struct DatabaseConfig {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database: DatabaseConfig,
-    pub data_dir: PathBuf,
     pub listen_addr: SocketAddr,
     pub log_format: LogFormat,
     pub request_timeout_secs: u64,
@@ -105,9 +104,7 @@ impl Config {
         let data_dir =
             PathBuf::from(non_empty("DATA_DIR").unwrap_or_else(|| DEFAULT_DATA_DIR.to_owned()));
         let setting = match non_empty("DATABASE_URL") {
-            None => DatabaseSetting::Embedded {
-                data_dir: data_dir.clone(),
-            },
+            None => DatabaseSetting::Embedded { data_dir },
             Some(url) if is_supported_database_url(&url) => DatabaseSetting::Url(url),
             Some(_) => {
                 return Err(ConfigError::new(
@@ -153,7 +150,6 @@ impl Config {
                 setting,
                 max_connections,
             },
-            data_dir,
             listen_addr,
             log_format,
             request_timeout_secs,

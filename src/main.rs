@@ -28,12 +28,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
-    let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Serve);
-    if let Command::PrintSchema = command {
-        print!("{}", graphql::sdl());
-        return ExitCode::SUCCESS;
-    }
+    let command = Cli::parse().command.unwrap_or(Command::Serve);
     match run(command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -43,17 +38,28 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command) -> anyhow::Result<()> {
+/// The settings, once logging is set up as they say.
+fn configure() -> anyhow::Result<Config> {
     let config = Config::from_env()?;
     telemetry::init(config.log_format)?;
+    Ok(config)
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve | Command::PrintSchema => communs::serve(config).await,
+        Command::PrintSchema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Serve => communs::serve(configure()?).await,
         Command::Migrate => {
+            let config = configure()?;
             Database::open(&config.database).await?.migrate().await?;
             tracing::info!("migrations applied");
             Ok(())
         }
         Command::SeedDemo => {
+            let config = configure()?;
             let database = Database::open(&config.database).await?;
             database.migrate().await?;
             let report = demo::load(&database.connection).await.map_err(describe)?;

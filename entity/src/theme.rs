@@ -6,6 +6,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub name: String,
+    /// The name folded for ordering (lower case, no accents), so both backends sort alike.
+    pub sort_name: String,
     #[sea_orm(unique)]
     pub slug: String,
     pub description: Option<String>,

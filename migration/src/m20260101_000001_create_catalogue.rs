@@ -5,7 +5,7 @@
 //! copy (`sort_name`, `title_sort`: lower case, no accents), so that both backends sort
 //! them alike whatever their collation.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -61,6 +61,16 @@ fn initiative_link(
         .take()
 }
 
+/// A folded copy of a name for ordering. PostgreSQL compares it byte by byte (`C`), as
+/// SQLite does, whatever the cluster's locale.
+fn sort_column(name: &'static str, backend: DbBackend) -> ColumnDef {
+    let mut column = string(name);
+    if backend == DbBackend::Postgres {
+        column.extra("COLLATE \"C\"");
+    }
+    column
+}
+
 fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
     let mut index = Index::create();
     index
@@ -76,11 +86,12 @@ fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement 
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use ForeignKeyAction::{Cascade, Restrict, SetNull};
+        let backend = manager.get_database_backend();
 
         let tables = [
             entity_table("territory")
                 .col(string("name"))
-                .col(string("sort_name"))
+                .col(sort_column("sort_name", backend))
                 .col(string_uniq("slug"))
                 .col(string_len("kind", ENUM_LEN))
                 .col(string_null("official_code"))
@@ -109,6 +120,7 @@ impl MigrationTrait for Migration {
                 .take(),
             entity_table("theme")
                 .col(string("name"))
+                .col(sort_column("sort_name", backend))
                 .col(string_uniq("slug"))
                 .col(text_null("description"))
                 .col(uuid_null("parent_id"))
@@ -117,7 +129,7 @@ impl MigrationTrait for Migration {
                 .take(),
             entity_table("organisation")
                 .col(string("name"))
-                .col(string("sort_name"))
+                .col(sort_column("sort_name", backend))
                 .col(string_uniq("slug"))
                 .col(string_len("kind", ENUM_LEN))
                 .col(uuid_null("territory_id"))
@@ -149,7 +161,7 @@ impl MigrationTrait for Migration {
             entity_table("professional")
                 .col(string("given_name"))
                 .col(string("family_name"))
-                .col(string("sort_name"))
+                .col(sort_column("sort_name", backend))
                 .col(string_uniq("slug"))
                 .col(string_null("email"))
                 .col(string_null("phone"))
@@ -236,7 +248,7 @@ impl MigrationTrait for Migration {
                 .take(),
             entity_table("initiative")
                 .col(string("title"))
-                .col(string("title_sort"))
+                .col(sort_column("title_sort", backend))
                 .col(string_uniq("slug"))
                 .col(text("summary"))
                 .col(text_null("description"))
@@ -355,7 +367,7 @@ impl MigrationTrait for Migration {
                 .take(),
             index("territory", &["sort_name"]),
             index("territory_parent", &["parent_id"]),
-            index("theme", &["parent_id", "position"]),
+            index("theme", &["parent_id", "position", "sort_name"]),
             index("organisation", &["kind"]),
             index("organisation", &["territory_id"]),
             index("organisation", &["sort_name"]),

@@ -159,6 +159,7 @@ async fn load_in(txn: &DatabaseTransaction) -> AppResult<DemoReport> {
             theme::ActiveModel {
                 id: Set(id),
                 name: Set(demo.name.to_owned()),
+                sort_name: Set(sort_key(demo.name)),
                 slug: Set(demo.slug.to_owned()),
                 description: Set(Some(demo.description.to_owned())),
                 parent_id: Set(parent_id),

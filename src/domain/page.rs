@@ -11,6 +11,9 @@ pub const MAX_PAGE_SIZE: u64 = 100;
 
 const CURSOR_PREFIX: &str = "offset:";
 
+/// The largest offset a cursor may hold: far beyond any list, and within what SQL takes.
+const MAX_OFFSET: u64 = i32::MAX as u64;
+
 /// A position in an ordered list, opaque to clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor(pub u64);
@@ -26,6 +29,7 @@ impl Cursor {
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
         text.strip_prefix(CURSOR_PREFIX)
             .and_then(|offset| offset.parse::<u64>().ok())
+            .filter(|offset| *offset <= MAX_OFFSET)
             .map(Self)
             .ok_or_else(invalid)
     }
@@ -215,8 +219,16 @@ mod tests {
 
     #[test]
     fn a_cursor_that_was_not_issued_is_refused() {
-        for bad in ["", "bm90IGEgY3Vyc29y", "%%%"] {
-            assert!(Cursor::decode("after", bad).is_err());
+        let forged = |text: &str| URL_SAFE_NO_PAD.encode(text);
+        for bad in [
+            "".to_owned(),
+            "bm90IGEgY3Vyc29y".to_owned(),
+            "%%%".to_owned(),
+            forged("offset:18446744073709551615"),
+            forged("offset:9223372036854775808"),
+            forged("offset:-1"),
+        ] {
+            assert!(Cursor::decode("after", &bad).is_err(), "{bad}");
         }
         assert_eq!(
             Cursor::decode("after", &Cursor(42).encode()).unwrap(),

@@ -1,6 +1,6 @@
 //! What every resolver reads from the request: the caller, the database and the loaders.
 
-use std::{collections::HashMap, hash::Hash, sync::Arc};
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{
     Context,
@@ -75,16 +75,4 @@ where
         .load_one(owner)
         .await?
         .unwrap_or_else(|| Vec::new().into()))
-}
-
-/// Looks an optional key up; a helper for the by-id lookups of `node`.
-pub async fn load_one<L, K>(
-    loader: &DataLoader<L, HashMapCache>,
-    id: K,
-) -> AppResult<Option<L::Value>>
-where
-    K: Send + Sync + Hash + Eq + Clone + 'static,
-    L: Loader<K, Error = AppError>,
-{
-    loader.load_one(id).await
 }

@@ -20,7 +20,6 @@ use crate::{
     domain::{
         initiative_query::{self, DateRange},
         page::PageRequest,
-        text::sort_key,
     },
     error::AppError,
     store,
@@ -114,7 +113,7 @@ impl Initiative {
         let loaders = &ctx.state()?.loaders;
         let links = load_rows(&loaders.themes_of_initiative, self.0.id).await?;
         let mut themes = load_in_order(&loaders.theme, links.iter().map(|l| l.theme_id)).await?;
-        themes.sort_by_cached_key(|theme| sort_key(&theme.name));
+        themes.sort_by(|a, b| a.sort_name.cmp(&b.sort_name));
         Ok(themes.into_iter().map(Theme).collect())
     }
 

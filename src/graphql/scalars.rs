@@ -15,9 +15,12 @@ pub struct Date(pub NaiveDate);
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
+            // Exactly `YYYY-MM-DD`, four-digit years: both backends then compare dates alike.
             Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .filter(|_| text.len() == 10 && text.as_bytes()[0].is_ascii_digit())
                 .map(Date)
-                .map_err(|_| {
+                .ok_or_else(|| {
                     InputValueError::custom(format!("`{text}` is not a date (YYYY-MM-DD)"))
                 }),
             _ => Err(InputValueError::expected_type(value)),

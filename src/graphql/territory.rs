@@ -162,8 +162,9 @@ pub struct TerritoryQuery;
 
 #[Object]
 impl TerritoryQuery {
-    /// One territory, by id, slug or official code (give exactly one). With `code`, `kind`
-    /// tells which kind of code it is when two kinds could share it.
+    /// One territory, by id, slug or official code (give exactly one). With `code`, give
+    /// `kind` too when two kinds share the code (region 44 and department 44): without it,
+    /// such a code is BAD_USER_INPUT.
     async fn territory(
         &self,
         ctx: &Context<'_>,
@@ -184,8 +185,25 @@ impl TerritoryQuery {
                 store::reference::territory_by_slug(&state.db, &slug).await?
             }
             (None, None, Some(code)) => {
-                store::reference::territory_by_code(&state.db, kind.map(Into::into), code.trim())
-                    .await?
+                let mut found = store::reference::territories_by_code(
+                    &state.db,
+                    kind.map(Into::into),
+                    code.trim(),
+                )
+                .await?;
+                if found.len() > 1 {
+                    let kinds: Vec<&str> = found.iter().map(|t| t.kind.as_str()).collect();
+                    return Err(AppError::bad_input(
+                        "kind",
+                        format!(
+                            "code `{}` names territories of several kinds ({}): give `kind`",
+                            code.trim(),
+                            kinds.join(", ")
+                        ),
+                    )
+                    .into());
+                }
+                found.pop()
             }
             _ => {
                 return Err(AppError::bad_input(

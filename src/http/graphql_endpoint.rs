@@ -189,7 +189,13 @@ fn label_errors(response: &mut Response, request_id: &str, query: &str) {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if !has_code {
             let parses = *query_parses.get_or_insert_with(|| parse_query(query).is_ok());
-            extensions.set("code", fallback_code(&error.message, parses));
+            let code = fallback_code(&error.message, parses);
+            extensions.set("code", code);
+            if code == "BAD_USER_INPUT"
+                && let Some(field) = argument_named_in(&error.message)
+            {
+                extensions.set("field", field.as_str());
+            }
         }
         extensions.set("requestId", request_id);
     }
@@ -204,4 +210,26 @@ fn fallback_code(message: &str, query_parses: bool) -> &'static str {
     } else {
         "GRAPHQL_VALIDATION_FAILED"
     }
+}
+
+/// The argument an async-graphql input error names (`Invalid value for argument "x.y.0"`),
+/// written as our own errors write it (`x.y[0]`).
+fn argument_named_in(message: &str) -> Option<String> {
+    let start = message.find("argument \"")? + "argument \"".len();
+    let length = message[start..].find('"')?;
+    let path =
+        message[start..start + length]
+            .split('.')
+            .fold(String::new(), |mut field, segment| {
+                if segment.parse::<usize>().is_ok() {
+                    field.push_str(&format!("[{segment}]"));
+                } else {
+                    if !field.is_empty() {
+                        field.push('.');
+                    }
+                    field.push_str(segment);
+                }
+                field
+            });
+    Some(path)
 }

@@ -4,12 +4,14 @@
 mod field_order;
 mod graphql_endpoint;
 mod health;
+mod refusals;
 
 use std::time::Duration;
 
 use axum::{
     Router,
     http::{HeaderName, Method, Request, StatusCode, header},
+    middleware,
     response::Html,
     routing::get,
 };
@@ -46,6 +48,17 @@ pub struct HttpSettings {
 
 /// The whole router, as served and as tested.
 pub fn router(state: AppState, settings: &HttpSettings) -> Router {
+    // Third-party frontends call the API from their own origins, with a bearer token rather
+    // than cookies, so any origin may call it.
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            REQUEST_ID_HEADER,
+        ])
+        .expose_headers([REQUEST_ID_HEADER]);
     let layers = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
         .layer(
@@ -66,20 +79,12 @@ pub fn router(state: AppState, settings: &HttpSettings) -> Router {
                 }),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+        .layer(middleware::from_fn(refusals::as_graphql_errors))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,
             settings.request_timeout,
-        ))
-        .layer(
-            // Third-party frontends call the API from their own origins, with a bearer
-            // token rather than cookies, so any origin may call it.
-            CorsLayer::new()
-                .allow_origin(Any)
-                .allow_methods([Method::GET, Method::POST])
-                .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
-                .expose_headers([REQUEST_ID_HEADER]),
-        );
+        ));
 
     Router::new()
         .route("/", get(graphiql))
@@ -91,6 +96,8 @@ pub fn router(state: AppState, settings: &HttpSettings) -> Router {
         .route("/readyz", get(health::ready))
         .with_state(state)
         .layer(layers)
+        // Outermost, so that every response, errors included, carries the CORS headers.
+        .layer(cors)
 }
 
 /// GraphiQL, to explore the API from a browser.

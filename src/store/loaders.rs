@@ -9,7 +9,9 @@ use std::{collections::HashMap, sync::Arc};
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::*;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, ExprTrait, Order, QueryFilter,
+    QueryOrder,
+    sea_query::{Expr, Query},
 };
 use uuid::Uuid;
 
@@ -60,7 +62,7 @@ pub struct RowsBy<E: EntityTrait> {
     owner: E::Column,
     owner_of: fn(&E::Model) -> Uuid,
     condition: Condition,
-    order: Vec<(E::Column, Order)>,
+    order: Vec<(Expr, Order)>,
 }
 
 impl<E: EntityTrait> RowsBy<E> {
@@ -80,8 +82,14 @@ impl<E: EntityTrait> RowsBy<E> {
     }
 
     fn ordered_by(mut self, column: E::Column, order: Order) -> Self {
-        self.order.push((column, order));
+        self.order.push((column.into_expr(), order));
         self
+    }
+
+    /// Orders by a nullable column with empty values last, on both backends.
+    fn ordered_by_nulls_last(mut self, column: E::Column, order: Order) -> Self {
+        self.order.push((column.into_expr().is_null(), Order::Asc));
+        self.ordered_by(column, order)
     }
 }
 
@@ -98,8 +106,8 @@ where
         let mut select = E::find()
             .filter(self.condition.clone())
             .filter(self.owner.is_in(owners.iter().copied()));
-        for (column, order) in &self.order {
-            select = select.order_by(*column, order.clone());
+        for (expr, order) in &self.order {
+            select = select.order_by(expr.clone(), order.clone());
         }
         let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
         for row in select.all(&self.db).await? {
@@ -210,8 +218,18 @@ pub struct Loaders {
 impl Loaders {
     /// The loaders of one request; their batches run through `queue` (see `batching`).
     pub fn new(db: &DatabaseConnection, scope: &ContributionScope, queue: &BatchQueue) -> Self {
+        // An experience is visible when it is, and so is the initiative it is about.
         let visible_experiences = Condition::all()
-            .add(experience::Column::Status.is_in(scope.visible_statuses().iter().copied()));
+            .add(experience::Column::Status.is_in(scope.visible_statuses().iter().copied()))
+            .add(
+                experience::Column::InitiativeId.in_subquery(
+                    Query::select()
+                        .column(initiative::Column::Id)
+                        .from(initiative::Entity)
+                        .cond_where(initiatives::visible(scope))
+                        .to_owned(),
+                ),
+            );
         Self {
             initiative: cached(queue, ById::new(db, initiatives::visible(scope))),
             theme: cached(queue, ById::new(db, Condition::all())),
@@ -351,7 +369,7 @@ impl Loaders {
                     row.parent_id.unwrap_or_default()
                 })
                 .ordered_by(theme::Column::Position, Order::Asc)
-                .ordered_by(theme::Column::Name, Order::Asc),
+                .ordered_by(theme::Column::SortName, Order::Asc),
             ),
             current_positions: cached(
                 queue,
@@ -361,7 +379,7 @@ impl Loaders {
                     |row: &position::Model| row.professional_id,
                 )
                 .only(Condition::all().add(position::Column::EndedOn.is_null()))
-                .ordered_by(position::Column::StartedOn, Order::Desc)
+                .ordered_by_nulls_last(position::Column::StartedOn, Order::Desc)
                 .ordered_by(position::Column::Id, Order::Asc),
             ),
         }

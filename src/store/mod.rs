@@ -1,5 +1,5 @@
-//! Reading and writing the database: the queries that are more than one sea-orm call,
-//! the DataLoaders, and the demo loader's writes.
+//! Reading the database: the queries that are more than one sea-orm call, the DataLoaders
+//! and their request-scoped batching, and opening and migrating the database.
 
 pub mod batching;
 pub mod database;

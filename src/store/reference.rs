@@ -8,7 +8,10 @@ use super::{
     page::{Page, TotalCount, fetch_page},
     sql::{condition, descendants_or_self},
 };
-use crate::{domain::page::PageRequest, error::AppResult};
+use crate::{
+    domain::{page::PageRequest, text::sort_key},
+    error::AppResult,
+};
 
 /// What a territory list may be narrowed to.
 #[derive(Debug, Clone, Default)]
@@ -20,13 +23,14 @@ pub struct TerritoryFilter {
     pub name_contains: Option<String>,
 }
 
-/// `LIKE` pattern matching `text` anywhere, with the wildcards in `text` taken literally.
+/// `LIKE` pattern matching `text` anywhere in a folded name (see `sort_key`): case and
+/// accents ignored on both backends, wildcards in `text` taken literally.
 fn contains_pattern(text: &str) -> String {
-    let escaped = text
+    let escaped = sort_key(text.trim())
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
-    format!("%{}%", escaped.to_lowercase())
+    format!("%{escaped}%")
 }
 
 #[tracing::instrument(skip(db))]
@@ -56,7 +60,7 @@ pub async fn territories(
     if let Some(text) = &filter.name_contains {
         select = select.filter(condition(
             db.get_database_backend(),
-            "LOWER(territory.name) LIKE ? ESCAPE '\\'",
+            "territory.sort_name LIKE ? ESCAPE '\\'",
             [contains_pattern(text)],
         ));
     }
@@ -67,22 +71,18 @@ pub async fn territories(
 }
 
 #[tracing::instrument(skip(db))]
-pub async fn territory_by_code(
+/// The territories with this official code: one per kind at most (codes are unique per
+/// kind), but a region and a department may share one (44 is Grand Est and Loire-Atlantique).
+pub async fn territories_by_code(
     db: &DatabaseConnection,
     kind: Option<TerritoryKind>,
     code: &str,
-) -> AppResult<Option<territory::Model>> {
+) -> AppResult<Vec<territory::Model>> {
     let mut select = territory::Entity::find().filter(territory::Column::OfficialCode.eq(code));
     if let Some(kind) = kind {
         select = select.filter(territory::Column::Kind.eq(kind));
     }
-    // Without a kind, a code shared by two kinds (rare: codes are unique per kind) resolves
-    // to the broadest territory, in a stable order.
-    Ok(select
-        .order_by(territory::Column::Kind, Order::Asc)
-        .order_by(territory::Column::Id, Order::Asc)
-        .one(db)
-        .await?)
+    Ok(select.all(db).await?)
 }
 
 #[tracing::instrument(skip(db))]
@@ -90,7 +90,7 @@ pub async fn top_level_themes(db: &DatabaseConnection) -> AppResult<Vec<theme::M
     Ok(theme::Entity::find()
         .filter(theme::Column::ParentId.is_null())
         .order_by(theme::Column::Position, Order::Asc)
-        .order_by(theme::Column::Name, Order::Asc)
+        .order_by(theme::Column::SortName, Order::Asc)
         .all(db)
         .await?)
 }
@@ -115,7 +115,7 @@ pub async fn organisations(
     if let Some(text) = &filter.name_contains {
         select = select.filter(condition(
             db.get_database_backend(),
-            "LOWER(organisation.name) LIKE ? ESCAPE '\\'",
+            "organisation.sort_name LIKE ? ESCAPE '\\'",
             [contains_pattern(text)],
         ));
     }

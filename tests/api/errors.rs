@@ -44,6 +44,13 @@ async fn a_request_id_sent_by_the_client_is_kept() {
 #[tokio::test]
 async fn values_that_do_not_fit_their_type_are_bad_input() {
     let app = TestApp::with_demo().await;
+    let unknown = app
+        .query(r#"{ initiatives(filter: {audiences: [MARTIANS]}) { totalCount } }"#)
+        .await;
+    assert_eq!(
+        unknown["errors"][0]["extensions"]["field"],
+        "filter.audiences[0]"
+    );
     for query in [
         r#"{ initiatives(filter: {audiences: [MARTIANS]}) { totalCount } }"#,
         r#"{ initiatives(filter: {startedFrom: "14/05/2020"}) { totalCount } }"#,

@@ -11,6 +11,8 @@ pub struct NewInitiative<'a> {
     pub title: &'a str,
     pub status: ModerationStatus,
     pub started_on: Option<&'a str>,
+    /// Publication day (at noon UTC) of a published initiative; now when not given.
+    pub published_on: Option<&'a str>,
     pub themes: &'a [&'a str],
     pub territories: &'a [&'a str],
     pub organisations: &'a [&'a str],
@@ -23,6 +25,7 @@ impl Default for NewInitiative<'_> {
             title: "Initiative de test",
             status: ModerationStatus::Published,
             started_on: None,
+            published_on: None,
             themes: &[],
             territories: &[],
             organisations: &[],
@@ -63,7 +66,15 @@ pub async fn insert_initiative(db: &DatabaseConnection, new: NewInitiative<'_>) 
         status: Set(new.status),
         organisation_id: Set(None),
         submitted_by: Set(None),
-        published_at: Set((new.status == ModerationStatus::Published).then_some(now)),
+        published_at: Set((new.status == ModerationStatus::Published).then(|| {
+            new.published_on.map_or(now, |day| {
+                day.parse::<NaiveDate>()
+                    .unwrap()
+                    .and_hms_opt(12, 0, 0)
+                    .unwrap()
+                    .and_utc()
+            })
+        })),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -137,4 +148,72 @@ pub async fn set_contact_details(
     .exec(db)
     .await
     .unwrap();
+}
+
+/// An experience of `status` about an initiative.
+pub async fn insert_experience(
+    db: &DatabaseConnection,
+    initiative_id: Uuid,
+    title: &str,
+    status: ModerationStatus,
+) -> Uuid {
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    experience::Entity::insert(experience::ActiveModel {
+        id: Set(id),
+        initiative_id: Set(initiative_id),
+        author_id: Set(None),
+        organisation_id: Set(None),
+        title: Set(title.to_owned()),
+        body: Set(format!("Ce que nous avons fait : {title}.")),
+        status: Set(status),
+        published_at: Set((status == ModerationStatus::Published).then_some(now)),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await
+    .unwrap();
+    id
+}
+
+/// A territory of `kind` with this code, contained in the territory `parent` (a slug).
+pub async fn insert_territory(
+    db: &DatabaseConnection,
+    name: &str,
+    kind: entity::enums::TerritoryKind,
+    code: &str,
+    parent: Option<&str>,
+) -> Uuid {
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    territory::Entity::insert(territory::ActiveModel {
+        id: Set(id),
+        name: Set(name.to_owned()),
+        sort_name: Set(communs::domain::text::sort_key(name)),
+        slug: Set(communs::domain::text::sort_key(name).replace(' ', "-")),
+        kind: Set(kind),
+        official_code: Set(Some(code.to_owned())),
+        latitude: Set(None),
+        longitude: Set(None),
+        valid_from: Set(None),
+        valid_to: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await
+    .unwrap();
+    if let Some(parent) = parent {
+        let parent_id = id_by_slug!(db, territory, &parent);
+        territory_parent::Entity::insert(territory_parent::ActiveModel {
+            child_id: Set(id),
+            parent_id: Set(parent_id),
+        })
+        .exec_without_returning(db)
+        .await
+        .unwrap();
+    }
+    id
 }

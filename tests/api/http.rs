@@ -54,3 +54,55 @@ async fn fields_come_back_in_the_order_the_query_selects_them() {
     assert!(at("topics") < at("heldOn"));
     assert!(at("role") < at("jobTitle") && at("question") < at("position"));
 }
+
+#[tokio::test]
+async fn browsers_may_call_from_any_origin_and_send_a_request_id() {
+    let app = TestApp::empty().await;
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.address))
+        .header("origin", "https://ressources.example")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type,authorization,x-request-id",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    for header in ["content-type", "authorization", "x-request-id"] {
+        assert!(allowed.contains(header), "{header} in {allowed}");
+    }
+}
+
+#[tokio::test]
+async fn a_body_too_large_is_refused_with_a_graphql_error_and_cors_headers() {
+    let app = TestApp::empty().await;
+    let padding = " ".repeat(2 * 1024 * 1024);
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("origin", "https://ressources.example")
+        .header("content-type", "application/json")
+        .body(format!(
+            r#"{{"query": "{{ themes {{ name }} }}{padding}"}}"#
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
+    assert_eq!(body["errors"][0]["extensions"]["requestId"], request_id);
+}

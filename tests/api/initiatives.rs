@@ -1,10 +1,10 @@
 //! Listing, filtering, ordering and paging initiatives.
 
-use entity::enums::ModerationStatus;
+use entity::enums::{ModerationStatus, TerritoryKind};
 use serde_json::{Value, json};
 
 use crate::{
-    fixtures::{NewInitiative, insert_initiative},
+    fixtures::{NewInitiative, insert_initiative, insert_territory},
     helpers::{TestApp, error_codes, strings},
 };
 
@@ -200,51 +200,23 @@ async fn filtering_by_a_theme_includes_its_sub_themes() {
 async fn filtering_by_a_territory_includes_everything_it_contains_at_any_depth() {
     let app = TestApp::with_demo().await;
     // A QPV in Metz: Grand Est ⊃ Moselle ⊃ Metz Métropole ⊃ Metz ⊃ the neighbourhood.
-    {
-        use entity::{enums::TerritoryKind, territory, territory_parent};
-        use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-        let metz = territory::Entity::find()
-            .filter(territory::Column::Slug.eq("metz"))
-            .one(app.db())
-            .await
-            .unwrap()
-            .unwrap();
-        let qpv = uuid::Uuid::now_v7();
-        let now = chrono::Utc::now();
-        territory::Entity::insert(territory::ActiveModel {
-            id: Set(qpv),
-            name: Set("Borny".to_owned()),
-            sort_name: Set("borny".to_owned()),
-            slug: Set("borny".to_owned()),
-            kind: Set(TerritoryKind::PriorityNeighbourhood),
-            official_code: Set(Some("QN05701M".to_owned())),
-            latitude: Set(None),
-            longitude: Set(None),
-            valid_from: Set(None),
-            valid_to: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        })
-        .exec_without_returning(app.db())
-        .await
-        .unwrap();
-        territory_parent::Entity::insert(territory_parent::ActiveModel {
-            child_id: Set(qpv),
-            parent_id: Set(metz.id),
-        })
-        .exec_without_returning(app.db())
-        .await
-        .unwrap();
-        insert_initiative(
-            app.db(),
-            NewInitiative {
-                title: "Jardin partagé à Borny",
-                territories: &["borny"],
-                ..Default::default()
-            },
-        )
-        .await;
-    }
+    insert_territory(
+        app.db(),
+        "Borny",
+        TerritoryKind::PriorityNeighbourhood,
+        "QN05701M",
+        Some("metz"),
+    )
+    .await;
+    insert_initiative(
+        app.db(),
+        NewInitiative {
+            title: "Jardin partagé à Borny",
+            territories: &["borny"],
+            ..Default::default()
+        },
+    )
+    .await;
     let count_in = |code: &'static str, kind: &'static str| {
         let app = &app;
         async move {
@@ -470,4 +442,74 @@ async fn an_initiative_shows_its_organisations_with_their_roles() {
             .unwrap()
             .contains(&json!("FAMILIES"))
     );
+}
+
+#[tokio::test]
+async fn the_newest_publications_come_first_by_default() {
+    let app = TestApp::empty().await;
+    for (title, day) in [
+        ("Mai", "2020-05-14"),
+        ("Juin", "2020-06-02"),
+        ("Avril", "2020-04-20"),
+    ] {
+        insert_initiative(
+            app.db(),
+            NewInitiative {
+                title,
+                published_on: Some(day),
+                ..Default::default()
+            },
+        )
+        .await;
+    }
+    let default = app
+        .data("{ initiatives { nodes { title publishedAt } } }")
+        .await;
+    assert_eq!(
+        strings(&default["initiatives"]["nodes"], "title"),
+        ["Juin", "Mai", "Avril"]
+    );
+    assert_eq!(
+        default["initiatives"]["nodes"][0]["publishedAt"],
+        "2020-06-02T12:00:00Z"
+    );
+    let oldest_first = app
+        .data("{ initiatives(orderBy: {field: PUBLISHED_AT, direction: ASC}) { nodes { title } } }")
+        .await;
+    assert_eq!(
+        strings(&oldest_first["initiatives"]["nodes"], "title"),
+        ["Avril", "Mai", "Juin"]
+    );
+}
+
+#[tokio::test]
+async fn a_forged_cursor_is_bad_input_not_a_crash() {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let app = TestApp::with_demo().await;
+    for offset in ["18446744073709551615", "9223372036854775807", "-1"] {
+        let cursor = URL_SAFE_NO_PAD.encode(format!("offset:{offset}"));
+        for argument in ["after", "before"] {
+            let body = app.query_with(LIST, json!({ argument: cursor })).await;
+            assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{offset}");
+            assert_eq!(body["errors"][0]["extensions"]["field"], argument);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_date_outside_four_digit_years_is_bad_input() {
+    let app = TestApp::with_demo().await;
+    for date in ["+99999-01-01", "2020-5-14", "14/05/2020"] {
+        let body = app
+            .query(&format!(
+                r#"{{ initiatives(filter: {{startedFrom: "{date}"}}) {{ totalCount }} }}"#
+            ))
+            .await;
+        assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{date}: {body}");
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains(date) && message.contains("YYYY-MM-DD"),
+            "{message}"
+        );
+    }
 }

@@ -7,6 +7,7 @@ mod helpers;
 mod cli;
 mod demo;
 mod errors;
+mod experiences;
 mod fixtures;
 mod http;
 mod initiatives;

@@ -206,3 +206,55 @@ async fn each_territory_of_a_list_pages_its_own_initiatives() {
         }
     }
 }
+
+#[tokio::test]
+async fn names_are_found_whatever_their_case_and_accents() {
+    let app = TestApp::with_demo().await;
+    for text in ["Éducation", "éducation", "EDUCATION", "education nationale"] {
+        let data = app
+            .data_with(
+                "query($text: String!) { organisations(filter: {nameContains: $text}) { nodes { slug } } }",
+                json!({ "text": text }),
+            )
+            .await;
+        assert_eq!(
+            strings(&data["organisations"]["nodes"], "slug"),
+            ["education-nationale-rep-vitry-le-francois"],
+            "{text}"
+        );
+    }
+    let data = app
+        .data(r#"{ territories(filter: {nameContains: "chalons"}) { nodes { name } } }"#)
+        .await;
+    assert_eq!(
+        strings(&data["territories"]["nodes"], "name"),
+        ["Châlons-en-Champagne"]
+    );
+}
+
+#[tokio::test]
+async fn a_code_shared_by_two_kinds_needs_its_kind() {
+    use crate::fixtures::insert_territory;
+    use entity::enums::TerritoryKind;
+
+    let app = TestApp::with_demo().await;
+    insert_territory(
+        app.db(),
+        "Loire-Atlantique",
+        TerritoryKind::Department,
+        "44",
+        None,
+    )
+    .await;
+    let body = app.query(r#"{ territory(code: "44") { name } }"#).await;
+    assert_eq!(error_codes(&body), ["BAD_USER_INPUT"]);
+    assert_eq!(body["errors"][0]["extensions"]["field"], "kind");
+    let data = app
+        .data(
+            r#"{ region: territory(code: "44", kind: REGION) { name }
+                   department: territory(code: "44", kind: DEPARTMENT) { name } }"#,
+        )
+        .await;
+    assert_eq!(data["region"]["name"], "Grand Est");
+    assert_eq!(data["department"]["name"], "Loire-Atlantique");
+}
