@@ -31,10 +31,13 @@ pub struct RequestRefused {
 impl From<ParseRequestError> for RequestRefused {
     fn from(error: ParseRequestError) -> Self {
         let (status, message) = match error {
-            ParseRequestError::PayloadTooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the request body is too large".to_owned(),
-            ),
+            ParseRequestError::PayloadTooLarge => {
+                return Self {
+                    status: StatusCode::PAYLOAD_TOO_LARGE,
+                    code: "PAYLOAD_TOO_LARGE",
+                    message: "the request body is too large".to_owned(),
+                };
+            }
             ParseRequestError::UnsupportedBatch => (
                 StatusCode::BAD_REQUEST,
                 "batched requests are not supported: send one operation per request".to_owned(),
@@ -52,7 +55,8 @@ impl From<ParseRequestError> for RequestRefused {
                 StatusCode::BAD_REQUEST,
                 "file uploads are not supported".to_owned(),
             ),
-            ParseRequestError::Io(_) | _ => (
+            // Unreadable bodies, and whatever a later async-graphql adds.
+            _ => (
                 StatusCode::BAD_REQUEST,
                 "the request could not be read as a GraphQL request".to_owned(),
             ),
