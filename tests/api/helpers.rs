@@ -71,18 +71,112 @@ fn with_database_name(url: &str, name: &str) -> String {
     }
 }
 
-async fn create_store() -> (TestStore, String) {
+/// Serialises the building of the templates across tests and processes.
+const TEMPLATE_LOCK: i64 = 0x636f6d6d756e73;
+
+/// An admin connection on one session, so that advisory locks hold.
+async fn admin_connection(url: &str) -> DatabaseConnection {
+    let mut options = sea_orm::ConnectOptions::new(url.to_owned());
+    options.max_connections(1).sqlx_logging(false);
+    sea_orm::Database::connect(options)
+        .await
+        .expect("TEST_DATABASE_URL must point to a reachable PostgreSQL server")
+}
+
+/// The name of the migrated template for the current migrations: a hash of their sources,
+/// so that a changed migration gets a template of its own.
+fn template_name() -> String {
+    use std::hash::{Hash, Hasher};
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/migration/src");
+    let mut files: Vec<_> = std::fs::read_dir(folder)
+        .expect("the migration sources")
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for file in files {
+        std::fs::read(&file).unwrap().hash(&mut hasher);
+    }
+    format!("communs_template_{:016x}", hasher.finish())
+}
+
+/// What a test database starts with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Contents {
+    Empty,
+    Demo,
+}
+
+/// A fresh PostgreSQL database for one test: a copy of a template (migrated, with the demo
+/// dataset or not) built once for all tests.
+async fn create_postgres_database(server_url: &str, contents: Contents) -> String {
+    let template = match contents {
+        Contents::Empty => template_name(),
+        Contents::Demo => format!("{}_demo", template_name()),
+    };
+    let name = format!("communs_test_{}", uuid::Uuid::now_v7().simple());
+    let admin = admin_connection(server_url).await;
+    admin
+        .execute_unprepared(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"))
+        .await
+        .unwrap();
+    let exists = admin
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT 1 FROM pg_database WHERE datname = $1",
+            [template.clone().into()],
+        ))
+        .await
+        .unwrap()
+        .is_some();
+    if !exists {
+        let building = format!("{template}_building");
+        for sql in [
+            format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"),
+            format!("CREATE DATABASE \"{building}\""),
+        ] {
+            admin.execute_unprepared(&sql).await.unwrap();
+        }
+        let database = Database::open(&DatabaseConfig {
+            setting: DatabaseSetting::Url(with_database_name(server_url, &building)),
+            max_connections: Some(1),
+        })
+        .await
+        .unwrap();
+        database.migrate().await.expect("the migrations apply");
+        if contents == Contents::Demo {
+            communs::demo::load(&database.connection)
+                .await
+                .expect("the demo loads");
+        }
+        database.connection.close().await.unwrap();
+        admin
+            .execute_unprepared(&format!(
+                "ALTER DATABASE \"{building}\" RENAME TO \"{template}\""
+            ))
+            .await
+            .unwrap();
+    }
+    admin
+        .execute_unprepared(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"))
+        .await
+        .unwrap();
+    // Copies of one template may be made concurrently (nobody connects to a template).
+    admin
+        .execute_unprepared(&format!(
+            "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+        ))
+        .await
+        .expect("the test user must be allowed to create databases");
+    admin.close().await.ok();
+    name
+}
+
+/// A database for one test, and whether it already holds `contents`.
+async fn create_store(contents: Contents) -> (TestStore, String, bool) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
-            let name = format!("communs_test_{}", uuid::Uuid::now_v7().simple());
-            let admin = sea_orm::Database::connect(&url)
-                .await
-                .expect("TEST_DATABASE_URL must point to a reachable PostgreSQL server");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                .await
-                .expect("the test user must be allowed to create databases");
-            admin.close().await.ok();
+            let name = create_postgres_database(&url, contents).await;
             let test_url = with_database_name(&url, &name);
             (
                 TestStore::Postgres {
@@ -90,12 +184,13 @@ async fn create_store() -> (TestStore, String) {
                     name,
                 },
                 test_url,
+                true,
             )
         }
         _ => {
             let dir = tempfile::tempdir().expect("a temporary folder");
             let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-            (TestStore::Sqlite(dir), url)
+            (TestStore::Sqlite(dir), url, false)
         }
     }
 }
@@ -103,14 +198,29 @@ async fn create_store() -> (TestStore, String) {
 impl TestApp {
     /// The app over an empty, migrated database.
     pub async fn empty() -> Self {
-        let (store, url) = create_store().await;
+        Self::spawn(Contents::Empty).await
+    }
+
+    /// The app with the demo dataset of the 14 May 2020 meeting.
+    pub async fn with_demo() -> Self {
+        Self::spawn(Contents::Demo).await
+    }
+
+    async fn spawn(contents: Contents) -> Self {
+        let (store, url, filled) = create_store(contents).await;
         let database = Database::open(&DatabaseConfig {
             setting: DatabaseSetting::Url(url),
             max_connections: None,
         })
         .await
         .expect("the test database opens");
+        // A no-op on a copy of a PostgreSQL template; the real migration on SQLite.
         database.migrate().await.expect("the migrations apply");
+        if contents == Contents::Demo && !filled {
+            communs::demo::load(&database.connection)
+                .await
+                .expect("the demo loads");
+        }
         let router = communs::app(
             &database.connection,
             &HttpSettings {
@@ -130,13 +240,6 @@ impl TestApp {
             database,
             _store: store,
         }
-    }
-
-    /// The app with the demo dataset of the 14 May 2020 meeting.
-    pub async fn with_demo() -> Self {
-        let app = Self::empty().await;
-        communs::demo::load(app.db()).await.expect("the demo loads");
-        app
     }
 
     pub fn db(&self) -> &DatabaseConnection {
