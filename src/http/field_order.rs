@@ -2,17 +2,25 @@
 //!
 //! The GraphQL spec (7.2.2) asks that a response lists fields in the order they were
 //! selected. async-graphql 7 resolves sibling fields concurrently and writes them as they
-//! complete, so the order of keys depends on timing. This puts them back in query order.
+//! complete, so the order of keys depends on timing. This puts them back in query order,
+//! following fragments, their type conditions and `@skip` / `@include`.
 
 use std::collections::HashMap;
 
 use async_graphql::{
-    Name, Value,
-    parser::types::{ExecutableDocument, Selection, SelectionSet},
+    Name, Positioned, Value, Variables,
+    parser::types::{Directive, ExecutableDocument, Selection, SelectionSet, TypeCondition},
 };
 
+use crate::graphql::id::GlobalId;
+
 /// Reorders `data` after the operation `operation_name` of `document`.
-pub fn order_fields(data: &mut Value, document: &ExecutableDocument, operation_name: Option<&str>) {
+pub fn order_fields(
+    data: &mut Value,
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Variables,
+) {
     let operation = match operation_name {
         Some(name) => document
             .operations
@@ -21,85 +29,173 @@ pub fn order_fields(data: &mut Value, document: &ExecutableDocument, operation_n
         None => document.operations.iter().next(),
     };
     if let Some((_, operation)) = operation {
-        reorder(data, &[&operation.node.selection_set.node], document);
+        let orderer = Orderer {
+            document,
+            variables,
+        };
+        orderer.reorder(data, &[&operation.node.selection_set.node]);
     }
 }
 
-fn reorder(value: &mut Value, selections: &[&SelectionSet], document: &ExecutableDocument) {
-    match value {
-        Value::List(items) => {
-            for item in items {
-                reorder(item, selections, document);
-            }
-        }
-        Value::Object(fields) => {
-            let mut order: Vec<Name> = Vec::new();
-            let mut children: HashMap<Name, Vec<&SelectionSet>> = HashMap::new();
-            for selection in selections {
-                collect(selection, document, &mut order, &mut children, 0);
-            }
-            let mut ordered = std::mem::take(fields);
-            for key in &order {
-                if let Some((key, mut child)) = ordered.shift_remove_entry(key) {
-                    if let Some(sets) = children.get(&key) {
-                        reorder(&mut child, sets, document);
-                    }
-                    fields.insert(key, child);
-                }
-            }
-            // Anything not found in the query keeps its place after the rest.
-            fields.extend(ordered);
-        }
-        _ => {}
-    }
+/// Where each key of an object goes, and the selections below it.
+struct Plan<'a> {
+    order: Vec<Name>,
+    children: HashMap<Name, Vec<&'a SelectionSet>>,
+}
+
+struct Orderer<'a> {
+    document: &'a ExecutableDocument,
+    variables: &'a Variables,
 }
 
 /// Fragments cannot form cycles in a valid query; this only bounds a malformed one.
 const MAX_FRAGMENT_DEPTH: usize = 64;
 
-fn collect<'a>(
-    selection_set: &'a SelectionSet,
-    document: &'a ExecutableDocument,
-    order: &mut Vec<Name>,
-    children: &mut HashMap<Name, Vec<&'a SelectionSet>>,
-    depth: usize,
-) {
-    if depth > MAX_FRAGMENT_DEPTH {
-        return;
+impl<'a> Orderer<'a> {
+    fn reorder(&self, value: &mut Value, selections: &[&'a SelectionSet]) {
+        match value {
+            Value::List(items) => {
+                // The items of a list share their selections: one plan per concrete type.
+                let mut plans: HashMap<Option<String>, Plan<'a>> = HashMap::new();
+                for item in items {
+                    match item {
+                        Value::Object(fields) => {
+                            let concrete = concrete_type(fields);
+                            let plan = plans
+                                .entry(concrete.clone())
+                                .or_insert_with(|| self.plan(selections, concrete.as_deref()));
+                            self.apply(fields, plan);
+                        }
+                        other => self.reorder(other, selections),
+                    }
+                }
+            }
+            Value::Object(fields) => {
+                let concrete = concrete_type(fields);
+                let plan = self.plan(selections, concrete.as_deref());
+                self.apply(fields, &plan);
+            }
+            _ => {}
+        }
     }
-    for item in &selection_set.items {
-        match &item.node {
-            Selection::Field(field) => {
-                let key = field.node.response_key().node.clone();
-                if !children.contains_key(&key) {
-                    order.push(key.clone());
+
+    fn apply(&self, fields: &mut async_graphql::indexmap::IndexMap<Name, Value>, plan: &Plan<'a>) {
+        let mut unordered = std::mem::take(fields);
+        for key in &plan.order {
+            if let Some((key, mut child)) = unordered.shift_remove_entry(key) {
+                if let Some(sets) = plan.children.get(&key) {
+                    self.reorder(&mut child, sets);
                 }
-                children
-                    .entry(key)
-                    .or_default()
-                    .push(&field.node.selection_set.node);
-            }
-            Selection::FragmentSpread(spread) => {
-                if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
-                    collect(
-                        &fragment.node.selection_set.node,
-                        document,
-                        order,
-                        children,
-                        depth + 1,
-                    );
-                }
-            }
-            Selection::InlineFragment(inline) => {
-                collect(
-                    &inline.node.selection_set.node,
-                    document,
-                    order,
-                    children,
-                    depth + 1,
-                );
+                fields.insert(key, child);
             }
         }
+        // Anything not found in the query keeps its place after the rest.
+        fields.extend(unordered);
+    }
+
+    fn plan(&self, selections: &[&'a SelectionSet], concrete: Option<&str>) -> Plan<'a> {
+        let mut plan = Plan {
+            order: Vec::new(),
+            children: HashMap::new(),
+        };
+        for selection in selections {
+            self.collect(selection, concrete, &mut plan, 0);
+        }
+        plan
+    }
+
+    fn collect(
+        &self,
+        selection_set: &'a SelectionSet,
+        concrete: Option<&str>,
+        plan: &mut Plan<'a>,
+        depth: usize,
+    ) {
+        if depth > MAX_FRAGMENT_DEPTH {
+            return;
+        }
+        for item in &selection_set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    if !self.included(&field.node.directives) {
+                        continue;
+                    }
+                    let key = field.node.response_key().node.clone();
+                    if !plan.children.contains_key(&key) {
+                        plan.order.push(key.clone());
+                    }
+                    plan.children
+                        .entry(key)
+                        .or_default()
+                        .push(&field.node.selection_set.node);
+                }
+                Selection::FragmentSpread(spread) => {
+                    if !self.included(&spread.node.directives) {
+                        continue;
+                    }
+                    if let Some(fragment) =
+                        self.document.fragments.get(&spread.node.fragment_name.node)
+                        && applies(Some(&fragment.node.type_condition), concrete)
+                    {
+                        self.collect(&fragment.node.selection_set.node, concrete, plan, depth + 1);
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    if self.included(&inline.node.directives)
+                        && applies(inline.node.type_condition.as_ref(), concrete)
+                    {
+                        self.collect(&inline.node.selection_set.node, concrete, plan, depth + 1);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether `@skip` / `@include` keep a selection.
+    fn included(&self, directives: &[Positioned<Directive>]) -> bool {
+        directives.iter().all(|directive| {
+            let condition = directive
+                .node
+                .get_argument("if")
+                .and_then(|value| {
+                    value
+                        .node
+                        .clone()
+                        .into_const_with(|name| self.variables.get(&name).cloned().ok_or(()))
+                        .ok()
+                })
+                .map(|value| value == Value::Boolean(true));
+            match (directive.node.name.node.as_str(), condition) {
+                ("skip", Some(skip)) => !skip,
+                ("include", Some(include)) => include,
+                _ => true,
+            }
+        })
+    }
+}
+
+/// Whether a fragment on `condition` applies to an object of the `concrete` type. Every
+/// object with an id implements `Node`, our only interface; an unknown type takes them all.
+fn applies(condition: Option<&Positioned<TypeCondition>>, concrete: Option<&str>) -> bool {
+    match (condition, concrete) {
+        (Some(condition), Some(concrete)) => {
+            let on = condition.node.on.node.as_str();
+            on == concrete || on == "Node"
+        }
+        _ => true,
+    }
+}
+
+/// The type of an object, from its `__typename` or its global id, when selected.
+fn concrete_type(fields: &async_graphql::indexmap::IndexMap<Name, Value>) -> Option<String> {
+    if let Some(Value::String(name)) = fields.get("__typename") {
+        return Some(name.clone());
+    }
+    match fields.get("id") {
+        Some(Value::String(id)) => GlobalId::parse("id", id)
+            .ok()
+            .map(|id| id.kind.name().to_owned()),
+        _ => None,
     }
 }
 
@@ -110,22 +206,49 @@ mod tests {
 
     use super::*;
 
+    fn ordered(query: &str, data: serde_json::Value, variables: serde_json::Value) -> String {
+        let document = parse_query(query).unwrap();
+        let mut data = Value::from_json(data).unwrap();
+        let variables = Variables::from_json(variables);
+        order_fields(&mut data, &document, None, &variables);
+        serde_json::to_string(&data).unwrap()
+    }
+
     #[test]
     fn fields_come_back_in_the_order_of_the_query_through_fragments_and_lists() {
-        let document = parse_query(
-            "query Q { b: themes { ...T name } a: meetings { nodes { title id } } }
-             fragment T on Theme { slug ... on Theme { id } }",
-        )
-        .unwrap();
-        let mut data = Value::from_json(json!({
-            "a": { "nodes": [{ "id": "1", "title": "x" }] },
-            "b": [{ "name": "n", "id": "2", "slug": "s" }],
-        }))
-        .unwrap();
-        order_fields(&mut data, &document, Some("Q"));
         assert_eq!(
-            serde_json::to_string(&data).unwrap(),
+            ordered(
+                "query Q { b: themes { ...T name } a: meetings { nodes { title id } } }
+                 fragment T on Theme { slug ... on Theme { id } }",
+                json!({
+                    "a": { "nodes": [{ "id": "1", "title": "x" }] },
+                    "b": [{ "name": "n", "id": "2", "slug": "s" }],
+                }),
+                json!({}),
+            ),
             r#"{"b":[{"slug":"s","id":"2","name":"n"}],"a":{"nodes":[{"title":"x","id":"1"}]}}"#
+        );
+    }
+
+    #[test]
+    fn fragments_on_other_types_and_skipped_fields_do_not_decide_the_order() {
+        let territory = "Territory:01936f3e-0000-7000-8000-000000000000";
+        let theme = "Theme:01936f3e-0000-7000-8000-000000000001";
+        assert_eq!(
+            ordered(
+                "query($no: Boolean!) { nodes(ids: []) {
+                    ... on Theme { name id } ... on Territory { id name }
+                 } x: meetings @skip(if: $no) { totalCount } y: themes { slug } x: meetings { totalCount } }",
+                json!({
+                    "x": { "totalCount": 1 },
+                    "y": [],
+                    "nodes": [{ "name": "Metz", "id": territory }, { "id": theme, "name": "Solidarités" }],
+                }),
+                json!({ "no": true }),
+            ),
+            format!(
+                r#"{{"nodes":[{{"id":"{territory}","name":"Metz"}},{{"name":"Solidarités","id":"{theme}"}}],"y":[],"x":{{"totalCount":1}}}}"#
+            )
         );
     }
 }

@@ -165,6 +165,7 @@ async fn execute(
     // which async-graphql leaves uncoded.
     let query = request.query.clone();
     let operation_name = request.operation_name.clone();
+    let variables = request.variables.clone();
     let batches = BatchQueue::default();
     let request = request.data(RequestState::new(
         Caller::Anonymous,
@@ -175,7 +176,12 @@ async fn execute(
     if !matches!(response.data, async_graphql::Value::Null)
         && let Ok(document) = parse_query(&query)
     {
-        order_fields(&mut response.data, &document, operation_name.as_deref());
+        order_fields(
+            &mut response.data,
+            &document,
+            operation_name.as_deref(),
+            &variables,
+        );
     }
     label_errors(&mut response, request_id, &query);
     GraphQLResponse::from(response).into_response()

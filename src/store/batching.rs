@@ -12,7 +12,7 @@ use std::{
     future::Future,
     pin::Pin,
     sync::{
-        Arc, Mutex,
+        Arc, Mutex, PoisonError,
         atomic::{AtomicBool, Ordering},
     },
     task::{Context, Poll},
@@ -27,24 +27,40 @@ use futures_util::{
 
 /// The batch tasks queued by a request's DataLoaders, waiting to be run by [`Batched`].
 #[derive(Clone, Default)]
-pub struct BatchQueue(Arc<Mutex<Vec<BoxFuture<'static, ()>>>>);
+pub struct BatchQueue(Arc<QueueInner>);
+
+#[derive(Default)]
+struct QueueInner {
+    tasks: Mutex<Vec<BoxFuture<'static, ()>>>,
+    /// The request's task, woken when a batch is queued.
+    request: AtomicWaker,
+}
 
 impl BatchQueue {
     /// The spawner to give the request's DataLoaders.
     pub fn spawner(&self) -> impl Fn(BoxFuture<'static, ()>) + Send + Sync + 'static {
         let queue = self.0.clone();
         move |task| {
-            if let Ok(mut queue) = queue.lock() {
-                queue.push(task);
-            }
+            // A panic elsewhere while holding the lock leaves the list itself intact.
+            queue
+                .tasks
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(task);
+            queue.request.wake();
         }
     }
 
-    fn take(&self) -> Vec<BoxFuture<'static, ()>> {
+    fn is_empty(&self) -> bool {
         self.0
+            .tasks
             .lock()
-            .map(|mut queue| std::mem::take(&mut *queue))
-            .unwrap_or_default()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+    }
+
+    fn take(&self) -> Vec<BoxFuture<'static, ()>> {
+        std::mem::take(&mut *self.0.tasks.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
@@ -111,14 +127,22 @@ impl<F: Future> Future for Batched<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.get_mut();
+        this.queue.0.request.register(cx.waker());
         loop {
             if let Poll::Ready(output) = this.poll_inner(cx) {
                 return Poll::Ready(output);
             }
-            this.running.extend(this.queue.take());
             let mut delivered = false;
-            while let Poll::Ready(Some(())) = this.running.poll_next_unpin(cx) {
-                delivered = true;
+            loop {
+                this.running.extend(this.queue.take());
+                while let Poll::Ready(Some(())) = this.running.poll_next_unpin(cx) {
+                    delivered = true;
+                }
+                // A batch task may itself queue one (a loader that loads through another):
+                // run it now rather than wait for an unrelated wake-up.
+                if this.queue.is_empty() {
+                    break;
+                }
             }
             // A finished batch has handed its rows to the resolvers waiting for them: poll
             // the execution again so that they all ask for their next keys together.
@@ -170,5 +194,39 @@ mod tests {
         let results = Batched::new(work, queue).await;
         assert_eq!(results[3], 10_006 * 2);
         assert_eq!(batches.load(Ordering::SeqCst), 2, "one batch per level");
+    }
+
+    /// Loads through another loader, as a loader of a relation's targets might.
+    struct NestedLoader {
+        inner: Arc<DataLoader<CountingLoader>>,
+    }
+
+    impl Loader<u32> for NestedLoader {
+        type Value = u32;
+        type Error = ();
+
+        async fn load(&self, keys: &[u32]) -> Result<HashMap<u32, u32>, ()> {
+            let found = self.inner.load_many(keys.iter().copied()).await?;
+            Ok(found
+                .into_iter()
+                .map(|(key, value)| (key, value + 1))
+                .collect())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_loader_may_load_through_another_without_waiting_for_a_wake_up() {
+        let queue = BatchQueue::default();
+        let inner = Arc::new(DataLoader::new(
+            CountingLoader(Arc::new(AtomicUsize::new(0))),
+            queue.spawner(),
+        ));
+        let outer = DataLoader::new(NestedLoader { inner }, queue.spawner());
+        let work = async { outer.load_one(21).await.unwrap().unwrap() };
+        let value =
+            tokio::time::timeout(std::time::Duration::from_secs(1), Batched::new(work, queue))
+                .await
+                .expect("no hang");
+        assert_eq!(value, 43);
     }
 }

@@ -83,19 +83,30 @@ async fn admin_connection(url: &str) -> DatabaseConnection {
         .expect("TEST_DATABASE_URL must point to a reachable PostgreSQL server")
 }
 
-/// The name of the migrated template for the current migrations: a hash of their sources,
-/// so that a changed migration gets a template of its own.
+/// The name of the templates for the current code: a hash of what decides their contents
+/// (migrations, entities, demo dataset, locked dependencies), so a change gets new ones.
 fn template_name() -> String {
     use std::hash::{Hash, Hasher};
-    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/migration/src");
-    let mut files: Vec<_> = std::fs::read_dir(folder)
-        .expect("the migration sources")
-        .map(|entry| entry.unwrap().path())
-        .collect();
+    fn files_under(path: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(path).expect("a source folder") {
+                files_under(&entry.expect("a folder entry").path(), found);
+            }
+        } else {
+            found.push(path.to_owned());
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for part in ["migration/src", "entity/src", "src/demo", "Cargo.lock"] {
+        files_under(&root.join(part), &mut files);
+    }
     files.sort();
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     for file in files {
-        std::fs::read(&file).unwrap().hash(&mut hasher);
+        std::fs::read(&file)
+            .expect("a source file")
+            .hash(&mut hasher);
     }
     format!("communs_template_{:016x}", hasher.finish())
 }
