@@ -5,7 +5,7 @@ use entity::enums::ModerationStatus;
 use serde_json::{Value, json};
 
 use crate::{
-    fixtures::{NewInitiative, insert_experience, insert_initiative},
+    fixtures::{NewInitiative, UNPUBLISHED, insert_experience, insert_initiative},
     helpers::{TestApp, strings},
 };
 
@@ -23,13 +23,7 @@ async fn an_initiative_shows_only_its_published_experiences() {
     let published =
         insert_experience(app.db(), initiative, "À Vitry", ModerationStatus::Published).await;
     let mut hidden = Vec::new();
-    for status in [
-        ModerationStatus::Draft,
-        ModerationStatus::Submitted,
-        ModerationStatus::ChangesRequested,
-        ModerationStatus::Rejected,
-        ModerationStatus::Archived,
-    ] {
+    for status in UNPUBLISHED {
         hidden.push(insert_experience(app.db(), initiative, "Brouillon", status).await);
     }
     let data = app

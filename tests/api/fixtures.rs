@@ -6,6 +6,15 @@ use entity::{enums::ModerationStatus, *};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+/// Every moderation status but PUBLISHED: what the public must never see.
+pub const UNPUBLISHED: [ModerationStatus; 5] = [
+    ModerationStatus::Draft,
+    ModerationStatus::Submitted,
+    ModerationStatus::ChangesRequested,
+    ModerationStatus::Rejected,
+    ModerationStatus::Archived,
+];
+
 /// An initiative to insert, linked by slugs to demo reference data.
 pub struct NewInitiative<'a> {
     pub title: &'a str,

@@ -1,10 +1,10 @@
 //! Listing, filtering, ordering and paging initiatives.
 
-use entity::enums::{ModerationStatus, TerritoryKind};
+use entity::enums::TerritoryKind;
 use serde_json::{Value, json};
 
 use crate::{
-    fixtures::{NewInitiative, insert_initiative, insert_territory},
+    fixtures::{NewInitiative, UNPUBLISHED, insert_initiative, insert_territory},
     helpers::{TestApp, error_codes, strings},
 };
 
@@ -351,13 +351,7 @@ async fn an_initiative_is_found_by_slug_or_id_and_an_unknown_one_is_null() {
 async fn unpublished_initiatives_are_invisible_to_the_public_everywhere() {
     let app = TestApp::with_demo().await;
     let mut hidden = Vec::new();
-    for status in [
-        ModerationStatus::Draft,
-        ModerationStatus::Submitted,
-        ModerationStatus::ChangesRequested,
-        ModerationStatus::Rejected,
-        ModerationStatus::Archived,
-    ] {
+    for status in UNPUBLISHED {
         let id = insert_initiative(
             app.db(),
             NewInitiative {
