@@ -6,6 +6,8 @@ use std::{
     time::Duration,
 };
 
+use crate::helpers::TestApp;
+
 const BINARY: &str = env!("CARGO_BIN_EXE_communs");
 
 /// The command with a clean environment: no settings but those a test gives.
@@ -49,20 +51,33 @@ fn print_schema_prints_the_checked_in_schema() {
     );
 }
 
-#[test]
-fn seed_demo_twice_loads_the_meeting_once() {
+#[tokio::test]
+async fn seed_demo_twice_loads_the_meeting_once() {
+    let app = TestApp::empty().await;
     let dir = tempfile::tempdir().unwrap();
-    let first = communs(dir.path()).arg("seed-demo").output().unwrap();
+    let seed = || {
+        communs(dir.path())
+            .env("DATABASE_URL", &app.database_url)
+            .arg("seed-demo")
+            .output()
+            .unwrap()
+    };
+    let first = seed();
     assert!(first.status.success(), "{first:?}");
     let first = String::from_utf8(first.stdout).unwrap();
     assert!(first.contains("initiatives: 15"), "{first}");
-    let second = communs(dir.path()).arg("seed-demo").output().unwrap();
+    let second = seed();
     assert!(second.status.success());
     assert!(
         String::from_utf8(second.stdout)
             .unwrap()
             .contains("nothing to do")
     );
+    let data = app
+        .data("{ initiatives { totalCount } meetings { totalCount } }")
+        .await;
+    assert_eq!(data["initiatives"]["totalCount"], 15);
+    assert_eq!(data["meetings"]["totalCount"], 1);
 }
 
 #[tokio::test]

@@ -15,6 +15,8 @@ use serde_json::{Value, json};
 
 pub struct TestApp {
     pub address: String,
+    /// The URL of the test's database, for commands run beside the app.
+    pub database_url: String,
     pub client: Client,
     pub database: Database,
     _store: TestStore,
@@ -220,7 +222,7 @@ impl TestApp {
     async fn spawn(contents: Contents) -> Self {
         let (store, url, filled) = create_store(contents).await;
         let database = Database::open(&DatabaseConfig {
-            setting: DatabaseSetting::Url(url),
+            setting: DatabaseSetting::Url(url.clone()),
             max_connections: None,
         })
         .await
@@ -247,6 +249,7 @@ impl TestApp {
         });
         Self {
             address,
+            database_url: url,
             client: Client::new(),
             database,
             _store: store,
