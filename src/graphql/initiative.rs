@@ -300,19 +300,6 @@ impl From<InitiativeOrder> for initiative_query::InitiativeOrder {
     }
 }
 
-/// A page of initiatives matching `filter`, as the caller may see them.
-pub async fn list_initiatives(
-    ctx: &Context<'_>,
-    filter: initiative_query::InitiativeFilter,
-    order: initiative_query::InitiativeOrder,
-    request: PageRequest,
-) -> Result<Connection<Initiative>> {
-    let state = ctx.state()?;
-    let (page, total) =
-        store::initiatives::list(&state.db, &state.scope, &filter, order, request).await?;
-    Ok(Connection::new(page.map(Initiative), total))
-}
-
 #[derive(Default)]
 pub struct InitiativeQuery;
 
@@ -352,6 +339,9 @@ impl InitiativeQuery {
         let filter = filter.unwrap_or_default().parse()?;
         let order = order_by.map(Into::into).unwrap_or_default();
         let request = PageRequest::try_from(page_args(first, after, last, before))?;
-        list_initiatives(ctx, filter, order, request).await
+        let state = ctx.state()?;
+        let (page, total) =
+            store::initiatives::list(&state.db, &state.scope, &filter, order, request).await?;
+        Ok(Connection::new(page.map(Initiative), total))
     }
 }

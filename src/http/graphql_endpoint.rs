@@ -3,7 +3,10 @@
 
 use async_graphql::{
     ParseRequestError, Response,
-    parser::{parse_query, types::OperationType},
+    parser::{
+        parse_query,
+        types::{ExecutableDocument, OperationType},
+    },
 };
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
@@ -103,7 +106,11 @@ pub async fn post(
 ) -> HttpResponse {
     let request_id = request_id(&headers);
     match request {
-        Ok(request) => execute(&state, request.into_inner(), &request_id).await,
+        Ok(request) => {
+            let request = request.into_inner();
+            let document = parse_query(&request.query).ok();
+            execute(&state, request, document, &request_id).await
+        }
         Err(refused) => refused.with_request_id(&request_id),
     }
 }
@@ -119,7 +126,10 @@ pub async fn get(
         Ok(request) => request.into_inner(),
         Err(refused) => return refused.with_request_id(&request_id),
     };
-    if let Some(operation) = operation_type(&request)
+    let document = parse_query(&request.query).ok();
+    if let Some(operation) = document
+        .as_ref()
+        .and_then(|document| operation_type(document, request.operation_name.as_deref()))
         && operation != OperationType::Query
     {
         return RequestRefused {
@@ -129,28 +139,30 @@ pub async fn get(
         }
         .with_request_id(&request_id);
     }
-    execute(&state, request, &request_id).await
+    execute(&state, request, document, &request_id).await
 }
 
-/// The type of the operation the request would run, when the query parses and names it.
-fn operation_type(request: &async_graphql::Request) -> Option<OperationType> {
-    let document = parse_query(&request.query).ok()?;
-    let operations = document.operations;
-    let operation = match &request.operation_name {
+/// The type of the operation the request would run, when the document names it.
+fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+    let operation = match name {
         Some(name) => {
-            operations
+            document
+                .operations
                 .iter()
-                .find(|(candidate, _)| candidate.map(|n| n.as_str()) == Some(name.as_str()))?
+                .find(|(candidate, _)| candidate.map(|n| n.as_str()) == Some(name))?
                 .1
         }
-        None => operations.iter().next()?.1,
+        None => document.operations.iter().next()?.1,
     };
     Some(operation.node.ty)
 }
 
+/// Runs a request whose query was parsed once by the handler (`document` is `None` when it
+/// does not parse): async-graphql parses it again for itself, but our own uses share this.
 async fn execute(
     state: &AppState,
     request: async_graphql::Request,
+    document: Option<ExecutableDocument>,
     request_id: &str,
 ) -> HttpResponse {
     if request.query.trim().is_empty() {
@@ -161,9 +173,7 @@ async fn execute(
         }
         .with_request_id(request_id);
     }
-    // Kept to order the response's fields and to tell parse errors from validation errors,
-    // which async-graphql leaves uncoded.
-    let query = request.query.clone();
+    // Kept to order the response's fields.
     let operation_name = request.operation_name.clone();
     let variables = request.variables.clone();
     let batches = BatchQueue::default();
@@ -174,23 +184,22 @@ async fn execute(
     ));
     let mut response = Batched::new(state.schema.execute(request), batches).await;
     if !matches!(response.data, async_graphql::Value::Null)
-        && let Ok(document) = parse_query(&query)
+        && let Some(document) = &document
     {
         order_fields(
             &mut response.data,
-            &document,
+            document,
             operation_name.as_deref(),
             &variables,
         );
     }
-    label_errors(&mut response, request_id, &query);
+    label_errors(&mut response, request_id, document.is_some());
     GraphQLResponse::from(response).into_response()
 }
 
 /// Gives every error a code and the request id. Errors from resolvers already carry their
 /// code; the others come from parsing or validating the query.
-fn label_errors(response: &mut Response, request_id: &str, query: &str) {
-    let mut query_parses = None;
+fn label_errors(response: &mut Response, request_id: &str, query_parses: bool) {
     for error in &mut response.errors {
         let has_code = error
             .extensions
@@ -198,8 +207,7 @@ fn label_errors(response: &mut Response, request_id: &str, query: &str) {
             .is_some_and(|extensions| extensions.get("code").is_some());
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if !has_code {
-            let parses = *query_parses.get_or_insert_with(|| parse_query(query).is_ok());
-            let code = fallback_code(&error.message, parses);
+            let code = fallback_code(&error.message, query_parses);
             extensions.set("code", code);
             if code == "BAD_USER_INPUT"
                 && let Some(field) = argument_named_in(&error.message)

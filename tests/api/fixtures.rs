@@ -43,6 +43,18 @@ impl Default for NewInitiative<'_> {
     }
 }
 
+/// Inserts one row, failing the test if the database refuses it.
+async fn insert<A>(db: &DatabaseConnection, row: A)
+where
+    A: sea_orm::ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
+    A::Entity::insert(row)
+        .exec_without_returning(db)
+        .await
+        .expect("the fixture row is inserted");
+}
+
 macro_rules! id_by_slug {
     ($db:expr, $module:ident, $slug:expr) => {
         $module::Entity::find()
@@ -58,79 +70,84 @@ macro_rules! id_by_slug {
 pub async fn insert_initiative(db: &DatabaseConnection, new: NewInitiative<'_>) -> Uuid {
     let id = Uuid::now_v7();
     let now = Utc::now();
-    initiative::Entity::insert(initiative::ActiveModel {
-        id: Set(id),
-        title: Set(new.title.to_owned()),
-        title_sort: Set(communs::domain::text::sort_key(new.title)),
-        slug: Set(format!("test-{}", id.simple())),
-        summary: Set(format!("Résumé de « {} »", new.title)),
-        description: Set(None),
-        started_on: Set(new
-            .started_on
-            .map(|text| text.parse::<NaiveDate>().unwrap())),
-        ended_on: Set(None),
-        context: Set(None),
-        outcomes: Set(None),
-        continuation: Set(None),
-        status: Set(new.status),
-        organisation_id: Set(None),
-        submitted_by: Set(None),
-        published_at: Set((new.status == ModerationStatus::Published).then(|| {
-            new.published_on.map_or(now, |day| {
-                day.parse::<NaiveDate>()
-                    .unwrap()
-                    .and_hms_opt(12, 0, 0)
-                    .unwrap()
-                    .and_utc()
-            })
-        })),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec_without_returning(db)
-    .await
-    .unwrap();
+    insert(
+        db,
+        initiative::ActiveModel {
+            id: Set(id),
+            title: Set(new.title.to_owned()),
+            title_sort: Set(communs::domain::text::sort_key(new.title)),
+            slug: Set(format!("test-{}", id.simple())),
+            summary: Set(format!("Résumé de « {} »", new.title)),
+            description: Set(None),
+            started_on: Set(new
+                .started_on
+                .map(|text| text.parse::<NaiveDate>().unwrap())),
+            ended_on: Set(None),
+            context: Set(None),
+            outcomes: Set(None),
+            continuation: Set(None),
+            status: Set(new.status),
+            organisation_id: Set(None),
+            submitted_by: Set(None),
+            published_at: Set((new.status == ModerationStatus::Published).then(|| {
+                new.published_on.map_or(now, |day| {
+                    day.parse::<NaiveDate>()
+                        .unwrap()
+                        .and_hms_opt(12, 0, 0)
+                        .unwrap()
+                        .and_utc()
+                })
+            })),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await;
     for slug in new.themes {
         let theme_id = id_by_slug!(db, theme, slug);
-        initiative_theme::Entity::insert(initiative_theme::ActiveModel {
-            initiative_id: Set(id),
-            theme_id: Set(theme_id),
-        })
-        .exec_without_returning(db)
-        .await
-        .unwrap();
+        insert(
+            db,
+            initiative_theme::ActiveModel {
+                initiative_id: Set(id),
+                theme_id: Set(theme_id),
+            },
+        )
+        .await;
     }
     for slug in new.territories {
         let territory_id = id_by_slug!(db, territory, slug);
-        initiative_territory::Entity::insert(initiative_territory::ActiveModel {
-            initiative_id: Set(id),
-            territory_id: Set(territory_id),
-        })
-        .exec_without_returning(db)
-        .await
-        .unwrap();
+        insert(
+            db,
+            initiative_territory::ActiveModel {
+                initiative_id: Set(id),
+                territory_id: Set(territory_id),
+            },
+        )
+        .await;
     }
     for slug in new.organisations {
         let organisation_id = id_by_slug!(db, organisation, slug);
-        initiative_organisation::Entity::insert(initiative_organisation::ActiveModel {
-            initiative_id: Set(id),
-            organisation_id: Set(organisation_id),
-            role: Set(entity::enums::OrganisationRole::Lead),
-        })
-        .exec_without_returning(db)
-        .await
-        .unwrap();
+        insert(
+            db,
+            initiative_organisation::ActiveModel {
+                initiative_id: Set(id),
+                organisation_id: Set(organisation_id),
+                role: Set(entity::enums::OrganisationRole::Lead),
+            },
+        )
+        .await;
     }
     for slug in new.meetings {
         let meeting_id = id_by_slug!(db, meeting, slug);
-        initiative_meeting::Entity::insert(initiative_meeting::ActiveModel {
-            initiative_id: Set(id),
-            meeting_id: Set(meeting_id),
-        })
-        .exec_without_returning(db)
-        .await
-        .unwrap();
+        insert(
+            db,
+            initiative_meeting::ActiveModel {
+                initiative_id: Set(id),
+                meeting_id: Set(meeting_id),
+            },
+        )
+        .await;
     }
     id
 }
@@ -168,22 +185,23 @@ pub async fn insert_experience(
 ) -> Uuid {
     let id = Uuid::now_v7();
     let now = Utc::now();
-    experience::Entity::insert(experience::ActiveModel {
-        id: Set(id),
-        initiative_id: Set(initiative_id),
-        author_id: Set(None),
-        organisation_id: Set(None),
-        title: Set(title.to_owned()),
-        body: Set(format!("Ce que nous avons fait : {title}.")),
-        status: Set(status),
-        published_at: Set((status == ModerationStatus::Published).then_some(now)),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec_without_returning(db)
-    .await
-    .unwrap();
+    insert(
+        db,
+        experience::ActiveModel {
+            id: Set(id),
+            initiative_id: Set(initiative_id),
+            author_id: Set(None),
+            organisation_id: Set(None),
+            title: Set(title.to_owned()),
+            body: Set(format!("Ce que nous avons fait : {title}.")),
+            status: Set(status),
+            published_at: Set((status == ModerationStatus::Published).then_some(now)),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await;
     id
 }
 
@@ -197,32 +215,34 @@ pub async fn insert_territory(
 ) -> Uuid {
     let id = Uuid::now_v7();
     let now = Utc::now();
-    territory::Entity::insert(territory::ActiveModel {
-        id: Set(id),
-        name: Set(name.to_owned()),
-        sort_name: Set(communs::domain::text::sort_key(name)),
-        slug: Set(communs::domain::text::sort_key(name).replace(' ', "-")),
-        kind: Set(kind),
-        official_code: Set(Some(code.to_owned())),
-        latitude: Set(None),
-        longitude: Set(None),
-        valid_from: Set(None),
-        valid_to: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec_without_returning(db)
-    .await
-    .unwrap();
+    insert(
+        db,
+        territory::ActiveModel {
+            id: Set(id),
+            name: Set(name.to_owned()),
+            sort_name: Set(communs::domain::text::sort_key(name)),
+            slug: Set(communs::domain::text::sort_key(name).replace(' ', "-")),
+            kind: Set(kind),
+            official_code: Set(Some(code.to_owned())),
+            latitude: Set(None),
+            longitude: Set(None),
+            valid_from: Set(None),
+            valid_to: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await;
     if let Some(parent) = parent {
         let parent_id = id_by_slug!(db, territory, &parent);
-        territory_parent::Entity::insert(territory_parent::ActiveModel {
-            child_id: Set(id),
-            parent_id: Set(parent_id),
-        })
-        .exec_without_returning(db)
-        .await
-        .unwrap();
+        insert(
+            db,
+            territory_parent::ActiveModel {
+                child_id: Set(id),
+                parent_id: Set(parent_id),
+            },
+        )
+        .await;
     }
     id
 }
