@@ -7,6 +7,12 @@ use std::{net::SocketAddr, path::PathBuf, str::FromStr};
 const DEFAULT_DATA_DIR: &str = "./data";
 const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8080";
 const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+const DEFAULT_JWT_LIFETIME_SECS: u64 = 3600;
+const MAX_JWT_LIFETIME_SECS: u64 = 30 * 24 * 3600;
+const DEFAULT_JWT_ISSUER: &str = "communs";
+const DEFAULT_JWT_AUDIENCE: &str = "communs";
+/// The shortest signing secret accepted: 256 bits, the size of an HS256 key.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
 /// A setting that could not be used, with its name.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +88,33 @@ pub struct DatabaseConfig {
     pub max_connections: Option<u32>,
 }
 
+/// The settings of the access tokens.
+#[derive(Clone)]
+pub struct AuthConfig {
+    /// The secret that signs new tokens (`JWT_SECRET`); `None` to use the embedded default's
+    /// generated one.
+    pub jwt_secret: Option<String>,
+    /// Secrets that signed tokens before a rotation and still verify them.
+    pub jwt_previous_secrets: Vec<String>,
+    pub jwt_lifetime_secs: u64,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    /// Secrets never reach a log line.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("AuthConfig")
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
+            .field("jwt_previous_secrets", &self.jwt_previous_secrets.len())
+            .field("jwt_lifetime_secs", &self.jwt_lifetime_secs)
+            .field("jwt_issuer", &self.jwt_issuer)
+            .field("jwt_audience", &self.jwt_audience)
+            .finish()
+    }
+}
+
 /// Every setting of the service.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -89,6 +122,7 @@ pub struct Config {
     pub listen_addr: SocketAddr,
     pub log_format: LogFormat,
     pub request_timeout_secs: u64,
+    pub auth: AuthConfig,
 }
 
 impl Config {
@@ -145,6 +179,60 @@ impl Config {
             .transpose()?
             .unwrap_or(DEFAULT_REQUEST_TIMEOUT_SECS);
 
+        let secret_long_enough = |setting: &'static str, secret: &str| {
+            if secret.len() < MIN_JWT_SECRET_BYTES {
+                Err(ConfigError::new(
+                    setting,
+                    format!(
+                        "a signing secret must be at least {MIN_JWT_SECRET_BYTES} bytes long \
+                         (e.g. `openssl rand -base64 48`)"
+                    ),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let jwt_secret = non_empty("JWT_SECRET").map(|secret| secret.trim().to_owned());
+        if let Some(secret) = &jwt_secret {
+            secret_long_enough("JWT_SECRET", secret)?;
+        }
+        let jwt_previous_secrets: Vec<String> = non_empty("JWT_PREVIOUS_SECRETS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|secret| !secret.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for secret in &jwt_previous_secrets {
+            secret_long_enough("JWT_PREVIOUS_SECRETS", secret)?;
+        }
+        let jwt_lifetime_secs = non_empty("JWT_LIFETIME_SECS")
+            .map(|value| match value.trim().parse::<u64>() {
+                Ok(secs) if (60..=MAX_JWT_LIFETIME_SECS).contains(&secs) => Ok(secs),
+                _ => Err(ConfigError::new(
+                    "JWT_LIFETIME_SECS",
+                    format!(
+                        "expected a number of seconds from 60 to {MAX_JWT_LIFETIME_SECS}, \
+                         got `{value}`"
+                    ),
+                )),
+            })
+            .transpose()?
+            .unwrap_or(DEFAULT_JWT_LIFETIME_SECS);
+        let auth = AuthConfig {
+            jwt_secret,
+            jwt_previous_secrets,
+            jwt_lifetime_secs,
+            jwt_issuer: non_empty("JWT_ISSUER")
+                .map(|value| value.trim().to_owned())
+                .unwrap_or_else(|| DEFAULT_JWT_ISSUER.to_owned()),
+            jwt_audience: non_empty("JWT_AUDIENCE")
+                .map(|value| value.trim().to_owned())
+                .unwrap_or_else(|| DEFAULT_JWT_AUDIENCE.to_owned()),
+        };
+
         Ok(Self {
             database: DatabaseConfig {
                 setting,
@@ -153,6 +241,7 @@ impl Config {
             listen_addr,
             log_format,
             request_timeout_secs,
+            auth,
         })
     }
 }
@@ -195,6 +284,9 @@ mod tests {
             ("DATABASE_URL", "mysql://x"),
             ("DATABASE_MAX_CONNECTIONS", "0"),
             ("REQUEST_TIMEOUT_SECS", "soon"),
+            ("JWT_SECRET", "too-short"),
+            ("JWT_PREVIOUS_SECRETS", "too-short"),
+            ("JWT_LIFETIME_SECS", "5"),
         ] {
             let error = config(&[(name, value)]).unwrap_err();
             assert_eq!(error.setting, name);
@@ -204,6 +296,22 @@ mod tests {
                     .starts_with(&format!("invalid setting {name}"))
             );
         }
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let secret = "a-very-long-secret-that-must-not-be-logged-anywhere";
+        let config = config(&[("JWT_SECRET", secret)]).unwrap();
+        assert_eq!(config.auth.jwt_secret.as_deref(), Some(secret));
+        assert!(!format!("{config:?}").contains(secret));
+    }
+
+    #[test]
+    fn previous_secrets_are_a_comma_separated_list() {
+        let old = "x".repeat(32);
+        let older = "y".repeat(40);
+        let config = config(&[("JWT_PREVIOUS_SECRETS", &format!("{old}, {older}"))]).unwrap();
+        assert_eq!(config.auth.jwt_previous_secrets, [old, older]);
     }
 
     #[test]

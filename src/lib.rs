@@ -3,6 +3,7 @@
 //! The library builds the whole service (database, schema, router), so that the binary and
 //! the tests run exactly the same thing.
 
+pub mod accounts;
 pub mod config;
 pub mod demo;
 pub mod domain;
@@ -12,7 +13,7 @@ pub mod http;
 pub mod store;
 pub mod telemetry;
 
-use std::time::Duration;
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use axum::Router;
@@ -61,6 +62,7 @@ pub fn app(db: &DatabaseConnection, settings: &HttpSettings) -> Router {
     let state = AppState {
         db: db.clone(),
         schema: graphql::build_schema(),
+        tokens: settings.tokens.clone(),
     };
     http::router(state, settings)
 }
@@ -68,6 +70,7 @@ pub fn app(db: &DatabaseConnection, settings: &HttpSettings) -> Router {
 /// Serves until SIGTERM or Ctrl-C, after applying pending migrations. On the embedded
 /// default, an empty catalogue is filled with the demo dataset first.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let tokens = Arc::new(accounts::signing_secrets::tokens(&config)?);
     let database = Database::open(&config.database).await?;
     database.migrate().await?;
     if config.database.setting.is_embedded()
@@ -80,6 +83,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let settings = HttpSettings {
         request_timeout: Duration::from_secs(config.request_timeout_secs),
+        tokens,
     };
     let router = app(&database.connection, &settings);
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
@@ -87,10 +91,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {} (LISTEN_ADDR)", config.listen_addr))?;
     let address = listener.local_addr().unwrap_or(config.listen_addr);
     tracing::info!(%address, "Communs is serving GraphQL on /graphql and GraphiQL on /");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server stopped on an error")?;
+    // The peer address counts failed logins per client.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server stopped on an error")?;
     database.connection.close().await.ok();
     tracing::info!("stopped");
     Ok(())

@@ -1,9 +1,21 @@
 //! The `communs` command: serve the API, migrate, load the demo data, print the schema.
 
-use std::process::ExitCode;
+use std::{io::BufRead, process::ExitCode};
 
-use clap::{Parser, Subcommand};
-use communs::{Database, config::Config, demo, describe, graphql, telemetry};
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use communs::{
+    Database,
+    accounts::{self, NewUser},
+    config::Config,
+    demo, describe,
+    domain::account::{DisplayName, Email, NewPassword},
+    graphql, store, telemetry,
+};
+use entity::enums::Role;
+
+/// The variable `create-user` reads the password from; standard input otherwise.
+const PASSWORD_VARIABLE: &str = "COMMUNS_NEW_PASSWORD";
 
 /// Communs: a GraphQL API for a shared catalogue of local social-development initiatives.
 #[derive(Parser)]
@@ -20,9 +32,47 @@ enum Command {
     /// Apply pending migrations and exit.
     Migrate,
     /// Load the demo dataset (the 14 May 2020 meeting); loading it twice changes nothing.
-    SeedDemo,
+    SeedDemo {
+        /// Also create a demo admin, moderator and partner, and print their passwords.
+        #[arg(long)]
+        with_accounts: bool,
+    },
+    /// Create an account, e.g. the first admin of a new deployment. The password is read
+    /// from the COMMUNS_NEW_PASSWORD variable, or else from the first line of standard
+    /// input: never from an argument, which other users of the machine could see.
+    CreateUser {
+        /// The e-mail address the account logs in with.
+        #[arg(long)]
+        email: String,
+        /// What the account may do.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The organisation it acts for (slug or id): required for partners.
+        #[arg(long)]
+        organisation: Option<String>,
+        /// The name shown for it (the e-mail address by default).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
     /// Print the GraphQL schema (SDL) to standard output.
     PrintSchema,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Partner,
+    Moderator,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Partner => Role::Partner,
+            RoleArg::Moderator => Role::Moderator,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
 }
 
 #[tokio::main]
@@ -58,7 +108,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
-        Command::SeedDemo => {
+        Command::SeedDemo { with_accounts } => {
             let config = configure()?;
             let database = Database::open(&config.database).await?;
             database.migrate().await?;
@@ -68,7 +118,80 @@ async fn run(command: Command) -> anyhow::Result<()> {
             } else {
                 println!("demo dataset already present: nothing to do");
             }
+            if with_accounts {
+                for account in demo::accounts::create(&database.connection)
+                    .await
+                    .map_err(describe)?
+                {
+                    match account.password {
+                        Some(password) => println!(
+                            "demo account {} ({}): password {password}",
+                            account.email,
+                            account.role.as_str()
+                        ),
+                        None => println!(
+                            "demo account {} ({}) already exists: password unchanged",
+                            account.email,
+                            account.role.as_str()
+                        ),
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::CreateUser {
+            email,
+            role,
+            organisation,
+            display_name,
+        } => {
+            let config = configure()?;
+            let database = Database::open(&config.database).await?;
+            database.migrate().await?;
+            let email = Email::parse("--email", &email).map_err(describe)?;
+            let organisation_id = match organisation {
+                Some(reference) => Some(
+                    store::reference::organisation_id(&database.connection, &reference)
+                        .await
+                        .map_err(describe)?
+                        .with_context(|| format!("no organisation `{reference}`"))?,
+                ),
+                None => None,
+            };
+            let password = read_password()?;
+            let password = NewPassword::parse("password", &password, &email).map_err(describe)?;
+            let display_name = DisplayName::parse(
+                "--display-name",
+                display_name.as_deref().unwrap_or(email.as_str()),
+            )
+            .map_err(describe)?;
+            let (user, _) = accounts::create_user(
+                &database.connection,
+                NewUser {
+                    email,
+                    display_name,
+                    role: role.into(),
+                    organisation_id,
+                    password: Some(password),
+                },
+            )
+            .await
+            .map_err(describe)?;
+            println!("account created: {} ({})", user.email, user.role.as_str());
             Ok(())
         }
     }
+}
+
+/// The new account's password, from the environment or the first line of standard input.
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var(PASSWORD_VARIABLE) {
+        return Ok(password);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
 }

@@ -12,6 +12,7 @@ pub mod initiative_meeting;
 pub mod initiative_organisation;
 pub mod initiative_territory;
 pub mod initiative_theme;
+pub mod login_failure;
 pub mod meeting;
 pub mod meeting_participant;
 pub mod meeting_topic;

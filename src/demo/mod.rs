@@ -4,6 +4,7 @@
 //! Loading is idempotent: each record is keyed by its slug (territory links by both ends),
 //! and only what is missing is inserted, in one transaction.
 
+pub mod accounts;
 mod dataset;
 mod model;
 

@@ -1,8 +1,11 @@
-//! The rules of Communs, free of HTTP and SQL: who the caller is, what they may see,
+//! The rules of Communs, free of HTTP and SQL: who the caller is, what they may do and see,
 //! and the values that are parsed at the edge.
 
+pub mod access;
+pub mod account;
 pub mod caller;
 pub mod initiative_query;
+pub mod login_throttle;
 pub mod page;
 pub mod text;
 pub mod visibility;

@@ -1,6 +1,6 @@
 //! What every resolver reads from the request: the caller, the database and the loaders.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, net::IpAddr, sync::Arc};
 
 use async_graphql::{
     Context,
@@ -10,7 +10,12 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::{
-    domain::{caller::Caller, visibility::ContributionScope},
+    accounts::tokens::Tokens,
+    domain::{
+        caller::Caller,
+        login_throttle::ThrottlePolicy,
+        visibility::{AccountScope, ContributionScope},
+    },
     error::{AppError, AppResult},
     store::{batching::BatchQueue, loaders::Loaders},
 };
@@ -21,18 +26,38 @@ pub struct RequestState {
     pub scope: ContributionScope,
     pub db: DatabaseConnection,
     pub loaders: Arc<Loaders>,
+    /// Issues tokens at login.
+    pub tokens: Arc<Tokens>,
+    /// The address the request came from, when known: failed logins are counted per address.
+    pub client: Option<IpAddr>,
+    pub throttle: ThrottlePolicy,
+}
+
+/// What a request brings with it, besides its query.
+pub struct RequestOrigin {
+    pub caller: Caller,
+    pub client: Option<IpAddr>,
 }
 
 impl RequestState {
     /// The state of one request, whose loaders queue their batches on `queue`.
-    pub fn new(caller: Caller, db: DatabaseConnection, queue: &BatchQueue) -> Self {
-        let scope = ContributionScope::for_caller(&caller);
-        let loaders = Arc::new(Loaders::new(&db, &scope, queue));
+    pub fn new(
+        origin: RequestOrigin,
+        db: DatabaseConnection,
+        tokens: Arc<Tokens>,
+        queue: &BatchQueue,
+    ) -> Self {
+        let scope = ContributionScope::for_caller(&origin.caller);
+        let accounts = AccountScope::for_caller(&origin.caller);
+        let loaders = Arc::new(Loaders::new(&db, &scope, &accounts, queue));
         Self {
-            caller,
+            caller: origin.caller,
             scope,
             db,
             loaders,
+            tokens,
+            client: origin.client,
+            throttle: ThrottlePolicy::default(),
         }
     }
 }

@@ -115,3 +115,16 @@ pub enum ModerationStatus {
     /// Withdrawn from the public catalogue; can be restored.
     Archived,
 }
+
+/// What an account may do.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::Role")]
+pub enum Role {
+    /// Submits initiatives and experiences for its organisation, and sees its
+    /// organisation's contributions in every state.
+    Partner,
+    /// Reviews contributions and sees everything, contact details included.
+    Moderator,
+    /// A moderator who also manages accounts.
+    Admin,
+}

@@ -19,10 +19,11 @@ pub enum NodeKind {
     Meeting,
     MeetingParticipant,
     MeetingTopic,
+    User,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 10] = [
+    const ALL: [NodeKind; 11] = [
         Self::Initiative,
         Self::Experience,
         Self::Theme,
@@ -33,6 +34,7 @@ impl NodeKind {
         Self::Meeting,
         Self::MeetingParticipant,
         Self::MeetingTopic,
+        Self::User,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +49,7 @@ impl NodeKind {
             Self::Meeting => "Meeting",
             Self::MeetingParticipant => "MeetingParticipant",
             Self::MeetingTopic => "MeetingTopic",
+            Self::User => "User",
         }
     }
 

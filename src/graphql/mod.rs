@@ -1,6 +1,7 @@
 //! The GraphQL schema: one module per domain area, each with its types and resolvers.
 //! Resolvers stay thin: parse the input, read the caller, call the store, map the result.
 
+pub mod authentication;
 pub mod connection;
 pub mod context;
 pub mod enums;
@@ -14,8 +15,9 @@ pub mod professional;
 pub mod scalars;
 pub mod territory;
 pub mod theme;
+pub mod user;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
@@ -27,14 +29,20 @@ pub struct Query(
     theme::ThemeQuery,
     organisation::OrganisationQuery,
     professional::ProfessionalQuery,
+    authentication::AuthenticationQuery,
+    user::UserQuery,
 );
 
-pub type CommunsSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+/// Every mutation of the API.
+#[derive(MergedObject, Default)]
+pub struct Mutation(authentication::AuthenticationMutation, user::UserMutation);
+
+pub type CommunsSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema. The per-request state (caller, database, loaders) is added to each
 /// request by the HTTP handler, so the schema itself holds nothing.
 pub fn build_schema() -> CommunsSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .register_output_type::<node::Node>()
         .finish()
 }

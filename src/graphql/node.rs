@@ -12,6 +12,7 @@ use super::{
     professional::{Position, Professional},
     territory::Territory,
     theme::Theme,
+    user::User,
 };
 use crate::{domain::page::MAX_PAGE_SIZE, error::AppError, store::loaders::Loaders};
 
@@ -29,6 +30,7 @@ pub enum Node {
     Meeting(Meeting),
     MeetingParticipant(MeetingParticipant),
     MeetingTopic(MeetingTopic),
+    User(User),
 }
 
 /// Fetches the object behind a parsed id, if the caller may see it.
@@ -85,6 +87,11 @@ async fn fetch(loaders: &Loaders, id: GlobalId) -> Result<Option<Node>, AppError
             .load_one(uuid)
             .await?
             .map(|m| Node::MeetingTopic(MeetingTopic(m))),
+        NodeKind::User => loaders
+            .user
+            .load_one(uuid)
+            .await?
+            .map(|m| Node::User(User(m))),
     })
 }
 

@@ -25,6 +25,7 @@ impl Professional {
         Ok(may_see_contact_details(
             &ctx.state()?.caller,
             self.0.contact_visibility,
+            self.0.user_id,
         ))
     }
 }

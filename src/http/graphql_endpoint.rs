@@ -9,20 +9,27 @@ use async_graphql::{
     },
 };
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use std::net::{IpAddr, SocketAddr};
+
 use axum::{
-    Json,
-    extract::State,
-    http::{HeaderMap, StatusCode},
+    Extension, Json,
+    extract::{ConnectInfo, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response as HttpResponse},
 };
 use serde_json::json;
 
 use super::{AppState, REQUEST_ID_HEADER, field_order::order_fields};
 use crate::{
+    accounts,
     domain::caller::Caller,
-    graphql::context::RequestState,
+    error::AppError,
+    graphql::context::{RequestOrigin, RequestState},
     store::batching::{BatchQueue, Batched},
 };
+
+/// The peer address of the connection, when the server was started with it.
+type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
 
 /// A request that is not a GraphQL request we accept, as a GraphQL-shaped error.
 pub struct RequestRefused {
@@ -87,8 +94,62 @@ impl RequestRefused {
                 "extensions": { "code": self.code, "requestId": request_id },
             }]
         });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+        }
+        response
     }
+
+    /// A request whose credentials are present but not valid: it is refused as a whole,
+    /// never run as anonymous.
+    fn unauthenticated(message: String) -> Self {
+        Self {
+            status: StatusCode::UNAUTHORIZED,
+            code: "UNAUTHENTICATED",
+            message,
+        }
+    }
+}
+
+/// Who the request comes from: anonymous without an `Authorization` header, the account
+/// of a valid bearer token, or a refusal.
+async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, RequestRefused> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Caller::Anonymous);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|value| {
+            let (scheme, token) = value.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| {
+            RequestRefused::unauthenticated(
+                "the Authorization header must be `Bearer <token>`".to_owned(),
+            )
+        })?;
+    match accounts::authenticate(&state.db, &state.tokens, token).await {
+        Ok(caller) => Ok(caller),
+        Err(AppError::Unauthenticated(message)) => Err(RequestRefused::unauthenticated(message)),
+        Err(error) => {
+            let error = async_graphql::Error::from(error);
+            Err(RequestRefused {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                code: "INTERNAL_SERVER_ERROR",
+                message: error.message,
+            })
+        }
+    }
+}
+
+fn client_address(peer: Peer) -> Option<IpAddr> {
+    peer.map(|Extension(ConnectInfo(address))| address.ip())
 }
 
 fn request_id(headers: &HeaderMap) -> String {
@@ -101,6 +162,7 @@ fn request_id(headers: &HeaderMap) -> String {
 
 pub async fn post(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     request: Result<GraphQLRequest<RequestRefused>, RequestRefused>,
 ) -> HttpResponse {
@@ -109,7 +171,7 @@ pub async fn post(
         Ok(request) => {
             let request = request.into_inner();
             let document = parse_query(&request.query).ok();
-            execute(&state, request, document, &request_id).await
+            execute(&state, request, document, &headers, peer, &request_id).await
         }
         Err(refused) => refused.with_request_id(&request_id),
     }
@@ -118,6 +180,7 @@ pub async fn post(
 /// GET carries queries only: a mutation must not run from a link or a prefetch.
 pub async fn get(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     request: Result<GraphQLRequest<RequestRefused>, RequestRefused>,
 ) -> HttpResponse {
@@ -139,7 +202,7 @@ pub async fn get(
         }
         .with_request_id(&request_id);
     }
-    execute(&state, request, document, &request_id).await
+    execute(&state, request, document, &headers, peer, &request_id).await
 }
 
 /// The type of the operation the request would run, when the document names it.
@@ -163,6 +226,8 @@ async fn execute(
     state: &AppState,
     request: async_graphql::Request,
     document: Option<ExecutableDocument>,
+    headers: &HeaderMap,
+    peer: Peer,
     request_id: &str,
 ) -> HttpResponse {
     if request.query.trim().is_empty() {
@@ -173,13 +238,21 @@ async fn execute(
         }
         .with_request_id(request_id);
     }
+    let caller = match caller(state, headers).await {
+        Ok(caller) => caller,
+        Err(refused) => return refused.with_request_id(request_id),
+    };
     // Kept to order the response's fields.
     let operation_name = request.operation_name.clone();
     let variables = request.variables.clone();
     let batches = BatchQueue::default();
     let request = request.data(RequestState::new(
-        Caller::Anonymous,
+        RequestOrigin {
+            caller,
+            client: client_address(peer),
+        },
         state.db.clone(),
+        state.tokens.clone(),
         &batches,
     ));
     let mut response = Batched::new(state.schema.execute(request), batches).await;

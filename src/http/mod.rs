@@ -6,7 +6,7 @@ mod graphql_endpoint;
 mod health;
 mod refusals;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     Router,
@@ -26,7 +26,7 @@ use tower_http::{
 };
 use tracing::Level;
 
-use crate::graphql::CommunsSchema;
+use crate::{accounts::tokens::Tokens, graphql::CommunsSchema};
 
 /// The largest request body accepted, in bytes: far above any real query.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -38,12 +38,15 @@ pub(crate) const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-requ
 pub struct AppState {
     pub db: DatabaseConnection,
     pub schema: CommunsSchema,
+    pub tokens: Arc<Tokens>,
 }
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
     pub request_timeout: Duration,
+    /// Issues and verifies the bearer tokens.
+    pub tokens: Arc<Tokens>,
 }
 
 /// The whole router, as served and as tested.

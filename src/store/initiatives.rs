@@ -1,6 +1,6 @@
 //! The initiative list: visibility, filters and orderings as one SQL query.
 
-use entity::initiative;
+use entity::{enums::ModerationStatus, initiative};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ExprTrait,
     Order, QueryFilter, QueryOrder, Select, sea_query::Expr,
@@ -26,7 +26,42 @@ use crate::{
 
 /// The initiatives the scope lets the caller see.
 pub fn visible(scope: &ContributionScope) -> Condition {
-    Condition::all().add(initiative::Column::Status.is_in(scope.visible_statuses().iter().copied()))
+    in_scope(
+        scope,
+        initiative::Column::Status,
+        initiative::Column::OrganisationId,
+    )
+}
+
+/// The contributions (initiatives or experiences, by their `status` and owning
+/// `organisation` columns) that the scope lets the caller see.
+pub fn in_scope<C: ColumnTrait>(
+    scope: &ContributionScope,
+    status: C,
+    organisation: C,
+) -> Condition {
+    match scope {
+        ContributionScope::PublishedOnly => {
+            Condition::all().add(status.eq(ModerationStatus::Published))
+        }
+        ContributionScope::PublishedAndOrganisation(own) => Condition::any()
+            .add(status.eq(ModerationStatus::Published))
+            .add(organisation.eq(*own)),
+        ContributionScope::Everything => Condition::all(),
+    }
+}
+
+/// [`visible`] as raw SQL over the initiative table aliased `alias`, with its values.
+fn visible_sql(scope: &ContributionScope, alias: &str) -> (String, Vec<Value>) {
+    let published = Value::from(ModerationStatus::Published.as_str());
+    match scope {
+        ContributionScope::PublishedOnly => (format!("{alias}.status = ?"), vec![published]),
+        ContributionScope::PublishedAndOrganisation(own) => (
+            format!("({alias}.status = ? OR {alias}.organisation_id = ?)"),
+            vec![published, Value::from(*own)],
+        ),
+        ContributionScope::Everything => ("1 = 1".to_owned(), Vec::new()),
+    }
 }
 
 /// The initiatives of `scope` that match `filter`, unordered.
@@ -158,7 +193,7 @@ pub async fn by_slug(
 /// The initiatives of several territories at once (each with everything it contains, at any
 /// depth), so that a list of territories with their initiatives costs two statements, not
 /// two per territory. Each territory is a `root` of the walk.
-fn per_territory_sql(roots: usize, statuses: usize) -> String {
+fn per_territory_sql(roots: usize, visible: &str) -> String {
     format!(
         "WITH RECURSIVE reached(root, id) AS (\
              SELECT id, id FROM territory WHERE id IN ({roots}) \
@@ -170,24 +205,21 @@ fn per_territory_sql(roots: usize, statuses: usize) -> String {
          ), visible AS (\
              SELECT m.root AS root, i.id AS id, i.published_at AS published_at \
              FROM matches m JOIN initiative i ON i.id = m.initiative_id \
-             WHERE i.status IN ({statuses})\
+             WHERE {visible}\
          )",
         roots = placeholders(roots),
-        statuses = placeholders(statuses),
     )
 }
 
-fn per_territory_values(scope: &ContributionScope, territory_ids: &[Uuid]) -> Vec<Value> {
-    territory_ids
+/// The SQL of [`per_territory_sql`] for `scope`, with its values.
+fn per_territory(scope: &ContributionScope, territory_ids: &[Uuid]) -> (String, Vec<Value>) {
+    let (visible, visible_values) = visible_sql(scope, "i");
+    let values = territory_ids
         .iter()
         .map(|id| Value::from(*id))
-        .chain(
-            scope
-                .visible_statuses()
-                .iter()
-                .map(|status| Value::from(status.as_str())),
-        )
-        .collect()
+        .chain(visible_values)
+        .collect();
+    (per_territory_sql(territory_ids.len(), &visible), values)
 }
 
 /// For each territory, the ids of its initiatives in the window, newest publication first
@@ -200,15 +232,14 @@ pub async fn page_per_territory(
     window: Window,
 ) -> AppResult<HashMap<Uuid, Vec<Uuid>>> {
     let backend = db.get_database_backend();
+    let (walk, mut values) = per_territory(scope, territory_ids);
     let sql = format!(
-        "{} SELECT root, id FROM (\
+        "{walk} SELECT root, id FROM (\
              SELECT root, id, ROW_NUMBER() OVER (PARTITION BY root \
                  ORDER BY (published_at IS NULL) ASC, published_at DESC, id DESC) AS rank \
              FROM visible\
-         ) ranked WHERE rank > ? AND rank <= ? ORDER BY root, rank",
-        per_territory_sql(territory_ids.len(), scope.visible_statuses().len())
+         ) ranked WHERE rank > ? AND rank <= ? ORDER BY root, rank"
     );
-    let mut values = per_territory_values(scope, territory_ids);
     values.push(Value::from(window.offset as i64));
     values.push(Value::from((window.offset + window.limit + 1) as i64));
     let rows = db
@@ -235,15 +266,13 @@ pub async fn count_per_territory(
     territory_ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, u64>> {
     let backend = db.get_database_backend();
-    let sql = format!(
-        "{} SELECT root, COUNT(*) AS total FROM visible GROUP BY root",
-        per_territory_sql(territory_ids.len(), scope.visible_statuses().len())
-    );
+    let (walk, values) = per_territory(scope, territory_ids);
+    let sql = format!("{walk} SELECT root, COUNT(*) AS total FROM visible GROUP BY root");
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             backend,
             for_backend(backend, &sql),
-            per_territory_values(scope, territory_ids),
+            values,
         ))
         .await?;
     let mut counts = HashMap::new();

@@ -35,5 +35,6 @@ keyed!(
     position,
     professional,
     territory,
-    theme
+    theme,
+    user
 );

@@ -15,9 +15,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{batching::BatchQueue, initiatives, keyed::Keyed};
+use super::{batching::BatchQueue, initiatives, keyed::Keyed, users};
 use crate::{
-    domain::{page::Window, visibility::ContributionScope},
+    domain::{
+        page::Window,
+        visibility::{AccountScope, ContributionScope},
+    },
     error::AppError,
 };
 
@@ -191,6 +194,8 @@ pub struct Loaders {
     pub professional: Cached<ById<professional::Entity>>,
     pub meeting: Cached<ById<meeting::Entity>>,
     pub experience: Cached<ById<experience::Entity>>,
+    /// Accounts, as far as the caller may see them.
+    pub user: Cached<ById<user::Entity>>,
     pub position: Cached<ById<position::Entity>>,
     pub meeting_participant: Cached<ById<meeting_participant::Entity>>,
     pub meeting_topic: Cached<ById<meeting_topic::Entity>>,
@@ -217,10 +222,19 @@ pub struct Loaders {
 
 impl Loaders {
     /// The loaders of one request; their batches run through `queue` (see `batching`).
-    pub fn new(db: &DatabaseConnection, scope: &ContributionScope, queue: &BatchQueue) -> Self {
+    pub fn new(
+        db: &DatabaseConnection,
+        scope: &ContributionScope,
+        accounts: &AccountScope,
+        queue: &BatchQueue,
+    ) -> Self {
         // An experience is visible when it is, and so is the initiative it is about.
         let visible_experiences = Condition::all()
-            .add(experience::Column::Status.is_in(scope.visible_statuses().iter().copied()))
+            .add(initiatives::in_scope(
+                scope,
+                experience::Column::Status,
+                experience::Column::OrganisationId,
+            ))
             .add(
                 experience::Column::InitiativeId.in_subquery(
                     Query::select()
@@ -238,6 +252,7 @@ impl Loaders {
             professional: cached(queue, ById::new(db, Condition::all())),
             meeting: cached(queue, ById::new(db, Condition::all())),
             experience: cached(queue, ById::new(db, visible_experiences.clone())),
+            user: cached(queue, ById::new(db, users::visible(accounts))),
             position: cached(queue, ById::new(db, Condition::all())),
             meeting_participant: cached(queue, ById::new(db, Condition::all())),
             meeting_topic: cached(queue, ById::new(db, Condition::all())),

@@ -6,6 +6,8 @@ pub mod database;
 pub mod initiatives;
 pub mod keyed;
 pub mod loaders;
+pub mod login_failures;
 pub mod page;
 pub mod reference;
 pub mod sql;
+pub mod users;

@@ -170,3 +170,16 @@ by_slug!(territory_by_slug, territory);
 by_slug!(theme_by_slug, theme);
 by_slug!(organisation_by_slug, organisation);
 by_slug!(professional_by_slug, professional);
+
+/// The id of the organisation named by `reference`: its slug, global id or UUID.
+pub async fn organisation_id(db: &DatabaseConnection, reference: &str) -> AppResult<Option<Uuid>> {
+    let uuid = reference
+        .strip_prefix("Organisation:")
+        .unwrap_or(reference)
+        .parse::<Uuid>();
+    let found = match uuid {
+        Ok(id) => organisation::Entity::find_by_id(id).one(db).await?,
+        Err(_) => organisation_by_slug(db, reference).await?,
+    };
+    Ok(found.map(|organisation| organisation.id))
+}

@@ -109,6 +109,10 @@ async fn the_first_start_serves_the_demo_and_a_sigterm_stops_it_cleanly() {
         dir.path().join("communs.db").exists(),
         "created under DATA_DIR"
     );
+    assert!(
+        dir.path().join("jwt-secret").exists(),
+        "a signing secret is generated for the embedded default"
+    );
 
     let client = reqwest::Client::new();
     let body: serde_json::Value = client
@@ -135,4 +139,147 @@ async fn the_first_start_serves_the_demo_and_a_sigterm_stops_it_cleanly() {
         .unwrap()
         .unwrap();
     assert!(status.success(), "a SIGTERM is a clean stop: {status:?}");
+}
+
+/// Logs in through the app; the token, or the response when it failed.
+async fn login(app: &TestApp, email: &str, password: &str) -> Result<String, serde_json::Value> {
+    let body = app
+        .query_with(
+            "mutation ($email: String!, $password: String!) {
+                login(input: { email: $email, password: $password }) { token } }",
+            serde_json::json!({ "email": email, "password": password }),
+        )
+        .await;
+    body["data"]["login"]["token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or(body)
+}
+
+#[tokio::test]
+async fn create_user_bootstraps_the_first_admin_with_a_password_from_the_environment() {
+    let app = TestApp::with_demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let output = communs(dir.path())
+        .env("DATABASE_URL", &app.database_url)
+        .env("COMMUNS_NEW_PASSWORD", "le premier mot de passe")
+        .args([
+            "create-user",
+            "--email",
+            "Admin@Exemple.fr",
+            "--role",
+            "admin",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .contains("account created: admin@exemple.fr (ADMIN)")
+    );
+    let token = login(&app, "admin@exemple.fr", "le premier mot de passe")
+        .await
+        .unwrap();
+    let users = app
+        .data_as(
+            &token,
+            "{ users { nodes { role } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(users["users"]["nodes"][0]["role"], "ADMIN");
+}
+
+#[tokio::test]
+async fn create_user_reads_the_password_from_standard_input_and_checks_it() {
+    let app = TestApp::with_demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let create = |email: &str, password: &str| {
+        let mut child = communs(dir.path())
+            .env("DATABASE_URL", &app.database_url)
+            .args(["create-user", "--email", email, "--role", "partner"])
+            .args(["--organisation", "afev", "--display-name", "Julie"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = create("julie@exemple.fr", "court");
+    assert!(!weak.status.success());
+    let stderr = String::from_utf8(weak.stderr).unwrap();
+    assert!(stderr.contains("too short"), "{stderr}");
+    assert!(!stderr.contains("court\n"), "the password is not echoed");
+
+    let created = create("julie@exemple.fr", "un mot de passe saisi");
+    assert!(created.status.success(), "{created:?}");
+    assert!(
+        login(&app, "julie@exemple.fr", "un mot de passe saisi")
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn seed_demo_creates_demo_accounts_only_when_asked() {
+    let app = TestApp::empty().await;
+    let dir = tempfile::tempdir().unwrap();
+    let seed = |with_accounts: bool| {
+        let mut command = communs(dir.path());
+        command
+            .env("DATABASE_URL", &app.database_url)
+            .arg("seed-demo");
+        if with_accounts {
+            command.arg("--with-accounts");
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert!(!seed(false).contains("demo account"));
+    assert!(
+        login(&app, "admin@demo.communs.invalid", "x")
+            .await
+            .is_err()
+    );
+    let printed = seed(true);
+    let password_of = |email: &str| {
+        printed
+            .lines()
+            .find(|line| line.starts_with(&format!("demo account {email} ")))
+            .and_then(|line| line.split("password ").nth(1))
+            .unwrap_or_else(|| panic!("{email} in {printed}"))
+            .to_owned()
+    };
+    for email in [
+        "admin@demo.communs.invalid",
+        "moderation@demo.communs.invalid",
+        "partenaire@demo.communs.invalid",
+    ] {
+        assert!(
+            login(&app, email, &password_of(email)).await.is_ok(),
+            "{email}"
+        );
+    }
+    assert!(seed(true).contains("already exists: password unchanged"));
+}
+
+#[test]
+fn serving_a_database_url_without_a_jwt_secret_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = communs(dir.path())
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("communs: invalid setting JWT_SECRET"),
+        "{stderr}"
+    );
 }

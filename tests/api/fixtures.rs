@@ -26,6 +26,9 @@ pub struct NewInitiative<'a> {
     pub territories: &'a [&'a str],
     pub organisations: &'a [&'a str],
     pub meetings: &'a [&'a str],
+    /// The organisation (a slug) that owns the initiative, whose partners see it in every
+    /// state.
+    pub owner: Option<&'a str>,
 }
 
 impl Default for NewInitiative<'_> {
@@ -39,6 +42,7 @@ impl Default for NewInitiative<'_> {
             territories: &[],
             organisations: &[],
             meetings: &[],
+            owner: None,
         }
     }
 }
@@ -87,7 +91,10 @@ pub async fn insert_initiative(db: &DatabaseConnection, new: NewInitiative<'_>) 
             outcomes: Set(None),
             continuation: Set(None),
             status: Set(new.status),
-            organisation_id: Set(None),
+            organisation_id: Set(match new.owner {
+                Some(slug) => Some(id_by_slug!(db, organisation, &slug)),
+                None => None,
+            }),
             submitted_by: Set(None),
             published_at: Set((new.status == ModerationStatus::Published).then(|| {
                 new.published_on.map_or(now, |day| {
@@ -245,4 +252,18 @@ pub async fn insert_territory(
         .await;
     }
     id
+}
+
+/// Makes the account `user_id` (a global `User:` id) the demo professional's own.
+pub async fn link_professional_to_account(db: &DatabaseConnection, slug: &str, user_id: &str) {
+    let user_id: Uuid = user_id.strip_prefix("User:").unwrap().parse().unwrap();
+    let professional = id_by_slug!(db, professional, &slug);
+    professional::Entity::update(professional::ActiveModel {
+        id: Set(professional),
+        user_id: Set(Some(user_id)),
+        ..Default::default()
+    })
+    .exec(db)
+    .await
+    .unwrap();
 }

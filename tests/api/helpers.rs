@@ -2,19 +2,48 @@
 //! SQLite by default; PostgreSQL when `TEST_DATABASE_URL` is a `postgres://` URL (each test
 //! then creates its own database on that server and drops it afterwards).
 
-use std::time::Duration;
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use communs::{
     Database,
+    accounts::{
+        self, NewUser,
+        tokens::{TokenSettings, Tokens},
+    },
     config::{DatabaseConfig, DatabaseSetting},
+    domain::account::{DisplayName, Email, NewPassword},
     http::HttpSettings,
 };
+use entity::enums::Role;
 use reqwest::{Client, Response, StatusCode};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
 
+/// The secret the test servers sign their tokens with.
+pub const TEST_JWT_SECRET: &str = "the-test-servers-own-secret-of-48-bytes-or-more!";
+/// The password of the accounts tests create.
+pub const TEST_PASSWORD: &str = "un mot de passe de test";
+
+/// The token settings of the test servers (the defaults of the real one).
+pub fn token_settings() -> TokenSettings {
+    TokenSettings {
+        issuer: "communs".to_owned(),
+        audience: "communs".to_owned(),
+        lifetime: chrono::Duration::hours(1),
+    }
+}
+
+/// An account made for a test, with a valid token.
+pub struct TestAccount {
+    /// The global id (`User:…`).
+    pub id: String,
+    pub token: String,
+}
+
 pub struct TestApp {
     pub address: String,
+    /// Issues tokens as the server does.
+    pub tokens: Arc<Tokens>,
     /// The URL of the test's database, for commands run beside the app.
     pub database_url: String,
     pub client: Client,
@@ -211,15 +240,21 @@ async fn create_store(contents: Contents) -> (TestStore, String, bool) {
 impl TestApp {
     /// The app over an empty, migrated database.
     pub async fn empty() -> Self {
-        Self::spawn(Contents::Empty).await
+        Self::spawn(Contents::Empty, test_tokens(&[])).await
     }
 
     /// The app with the demo dataset of the 14 May 2020 meeting.
     pub async fn with_demo() -> Self {
-        Self::spawn(Contents::Demo).await
+        Self::spawn(Contents::Demo, test_tokens(&[])).await
     }
 
-    async fn spawn(contents: Contents) -> Self {
+    /// The demo app, signing with `tokens`.
+    pub async fn with_demo_and_tokens(tokens: Tokens) -> Self {
+        Self::spawn(Contents::Demo, tokens).await
+    }
+
+    async fn spawn(contents: Contents, tokens: Tokens) -> Self {
+        let tokens = Arc::new(tokens);
         let (store, url, filled) = create_store(contents).await;
         let database = Database::open(&DatabaseConfig {
             setting: DatabaseSetting::Url(url.clone()),
@@ -238,6 +273,7 @@ impl TestApp {
             &database.connection,
             &HttpSettings {
                 request_timeout: Duration::from_secs(30),
+                tokens: tokens.clone(),
             },
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -245,10 +281,16 @@ impl TestApp {
             .expect("a free port");
         let address = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move {
-            axum::serve(listener, router).await.ok();
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .ok();
         });
         Self {
             address,
+            tokens,
             database_url: url,
             client: Client::new(),
             database,
@@ -272,6 +314,67 @@ impl TestApp {
             .send()
             .await
             .expect("the request is sent")
+    }
+
+    /// Posts a GraphQL request with `Authorization: Bearer <token>`.
+    pub async fn post_graphql_as(&self, token: &str, body: Value) -> Response {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("the request is sent")
+    }
+
+    /// Runs a query as the account of `token`; the whole response body.
+    pub async fn query_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let response = self
+            .post_graphql_as(token, json!({ "query": query, "variables": variables }))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("a JSON body")
+    }
+
+    /// Runs a query that must succeed as the account of `token`; its `data`.
+    pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let body = self.query_as(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Creates an account with [`TEST_PASSWORD`] (partners of `organisation`, a slug) and
+    /// a token for it.
+    pub async fn account(
+        &self,
+        email: &str,
+        role: Role,
+        organisation: Option<&str>,
+    ) -> TestAccount {
+        let organisation_id = match organisation {
+            Some(slug) => communs::store::reference::organisation_id(self.db(), slug)
+                .await
+                .unwrap(),
+            None => None,
+        };
+        let email = Email::parse("email", email).unwrap();
+        let password = NewPassword::parse("password", TEST_PASSWORD, &email).unwrap();
+        let (user, _) = accounts::create_user(
+            self.db(),
+            NewUser {
+                display_name: DisplayName::parse("displayName", email.as_str()).unwrap(),
+                email,
+                role,
+                organisation_id,
+                password: Some(password),
+            },
+        )
+        .await
+        .unwrap_or_else(|error| panic!("the account is created: {error:?}"));
+        TestAccount {
+            id: format!("User:{}", user.id),
+            token: self.tokens.issue(&user).unwrap().token,
+        }
     }
 
     /// Runs a query and returns the whole response body (`data` and `errors`).
@@ -314,6 +417,12 @@ impl TestApp {
             .unwrap_or_else(|| panic!("{lookup} has no id: {data}"))
             .to_owned()
     }
+}
+
+/// Tokens signed with [`TEST_JWT_SECRET`]; `previous` secrets still verify.
+pub fn test_tokens(previous: &[&str]) -> Tokens {
+    let previous: Vec<Vec<u8>> = previous.iter().map(|s| s.as_bytes().to_vec()).collect();
+    Tokens::new(TEST_JWT_SECRET.as_bytes(), &previous, token_settings())
 }
 
 /// The `extensions.code` of each error of a response.

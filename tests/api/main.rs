@@ -4,6 +4,8 @@
 
 mod helpers;
 
+mod access;
+mod accounts;
 mod cli;
 mod demo;
 mod errors;
@@ -16,3 +18,5 @@ mod privacy;
 mod reference;
 mod schema;
 mod statements;
+mod throttling;
+mod tokens;

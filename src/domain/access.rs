@@ -1,0 +1,64 @@
+//! What each role may do, as capabilities. Resolvers ask the caller for a capability
+//! (`Caller::require`); no other code compares roles.
+
+use entity::enums::Role;
+
+/// Something a role may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// List, create and change accounts.
+    ManageAccounts,
+    /// See contributions (initiatives, experiences) in every state, of every organisation.
+    SeeAllContributions,
+    /// See every professional's e-mail and phone, whatever their contact visibility.
+    SeeAllContactDetails,
+    /// See the contributions of one's own organisation in every state.
+    SeeOwnOrganisationContributions,
+}
+
+impl Capability {
+    /// Whether `role` has this capability.
+    pub fn is_granted_to(self, role: Role) -> bool {
+        match self {
+            Self::ManageAccounts => role == Role::Admin,
+            Self::SeeAllContributions | Self::SeeAllContactDetails => {
+                matches!(role, Role::Moderator | Role::Admin)
+            }
+            Self::SeeOwnOrganisationContributions => true,
+        }
+    }
+
+    /// What the capability allows, for error messages ("your role may not …").
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::ManageAccounts => "manage accounts (admins only)",
+            Self::SeeAllContributions => "see every contribution (moderators and admins only)",
+            Self::SeeAllContactDetails => "see every contact detail (moderators and admins only)",
+            Self::SeeOwnOrganisationContributions => "see its organisation's contributions",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_admins_manage_accounts() {
+        assert!(Capability::ManageAccounts.is_granted_to(Role::Admin));
+        assert!(!Capability::ManageAccounts.is_granted_to(Role::Moderator));
+        assert!(!Capability::ManageAccounts.is_granted_to(Role::Partner));
+    }
+
+    #[test]
+    fn moderators_and_admins_see_everything_partners_do_not() {
+        for capability in [
+            Capability::SeeAllContributions,
+            Capability::SeeAllContactDetails,
+        ] {
+            assert!(capability.is_granted_to(Role::Moderator));
+            assert!(capability.is_granted_to(Role::Admin));
+            assert!(!capability.is_granted_to(Role::Partner));
+        }
+    }
+}
