@@ -85,6 +85,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         request_timeout: Duration::from_secs(config.request_timeout_secs),
         tokens,
     };
+    accounts::passwords::prepare().await;
     let router = app(&database.connection, &settings);
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
         .await

@@ -21,6 +21,12 @@ static DECOY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
         .ok()
 });
 
+/// Computes the decoy hash now, so that the first login for an unknown e-mail address
+/// does not take longer than the others.
+pub async fn prepare() {
+    let _ = tokio::task::spawn_blocking(|| LazyLock::force(&DECOY_HASH)).await;
+}
+
 /// Bytes from the operating system's generator.
 fn random_bytes<const N: usize>() -> AppResult<[u8; N]> {
     let mut bytes = [0u8; N];

@@ -16,14 +16,17 @@ enum Who {
     OtherPartner,
     Moderator,
     Admin,
+    /// An admin whose account was deactivated after its token was issued.
+    Deactivated,
 }
 
-const EVERYONE: [Who; 5] = [
+const EVERYONE: [Who; 6] = [
     Who::Anonymous,
     Who::Partner,
     Who::OtherPartner,
     Who::Moderator,
     Who::Admin,
+    Who::Deactivated,
 ];
 
 struct Callers {
@@ -31,31 +34,32 @@ struct Callers {
     other_partner: String,
     moderator: String,
     admin: String,
+    deactivated: String,
     /// A partner of the same organisation, whose account the admin operations change.
     target_id: String,
 }
 
 async fn callers(app: &TestApp) -> Callers {
+    let token = |email: &'static str, role, organisation| async move {
+        app.account(email, role, organisation).await.token
+    };
     let target = app
         .account("cible@exemple.fr", Role::Partner, Some("afev"))
         .await;
+    let admin = token("admin@exemple.fr", Role::Admin, None).await;
+    let deactivated = app.account("ancien@exemple.fr", Role::Admin, None).await;
+    app.data_as(
+        &admin,
+        "mutation ($id: ID!) { deactivateUser(id: $id) { user { id } } }",
+        json!({ "id": deactivated.id }),
+    )
+    .await;
     Callers {
-        partner: app
-            .account("afev@exemple.fr", Role::Partner, Some("afev"))
-            .await
-            .token,
-        other_partner: app
-            .account("irdsu@exemple.fr", Role::Partner, Some("irdsu"))
-            .await
-            .token,
-        moderator: app
-            .account("moderation@exemple.fr", Role::Moderator, None)
-            .await
-            .token,
-        admin: app
-            .account("admin@exemple.fr", Role::Admin, None)
-            .await
-            .token,
+        partner: token("afev@exemple.fr", Role::Partner, Some("afev")).await,
+        other_partner: token("irdsu@exemple.fr", Role::Partner, Some("irdsu")).await,
+        moderator: token("moderation@exemple.fr", Role::Moderator, None).await,
+        admin,
+        deactivated: deactivated.token,
         target_id: target.id,
     }
 }
@@ -67,6 +71,12 @@ async fn run(app: &TestApp, callers: &Callers, who: Who, query: &str, variables:
         Who::OtherPartner => &callers.other_partner,
         Who::Moderator => &callers.moderator,
         Who::Admin => &callers.admin,
+        Who::Deactivated => {
+            let body = json!({ "query": query, "variables": variables });
+            let response = app.post_graphql_as(&callers.deactivated, body).await;
+            assert_eq!(response.status(), 401, "a deactivated account: {query}");
+            return response.json().await.unwrap();
+        }
     };
     app.query_as(token, query, variables).await
 }
@@ -117,9 +127,9 @@ async fn only_admins_manage_accounts() {
             variables["email"] = json!(format!("{name}-{who:?}@exemple.fr").to_lowercase());
             let body = run(&app, &callers, who, &query, variables.clone()).await;
             let expected = match who {
-                Who::Anonymous => "UNAUTHENTICATED",
+                Who::Anonymous | Who::Deactivated => "UNAUTHENTICATED",
                 Who::Admin => "OK",
-                _ => "FORBIDDEN",
+                Who::Partner | Who::OtherPartner | Who::Moderator => "FORBIDDEN",
             };
             assert_eq!(outcome(&body), expected, "{name} by {who:?}: {body}");
         }
@@ -131,9 +141,14 @@ async fn every_account_manages_its_own_credentials_and_the_public_has_none() {
     let app = TestApp::with_demo().await;
     let callers = callers(&app).await;
     for who in EVERYONE {
+        let signed_out = matches!(who, Who::Anonymous | Who::Deactivated);
         let me = run(&app, &callers, who, "{ me { email } }", json!({})).await;
-        assert_eq!(outcome(&me), "OK");
-        assert_eq!(me["data"]["me"].is_null(), who == Who::Anonymous, "{who:?}");
+        if who == Who::Deactivated {
+            assert_eq!(outcome(&me), "UNAUTHENTICATED");
+        } else {
+            assert_eq!(outcome(&me), "OK");
+            assert_eq!(me["data"]["me"].is_null(), who == Who::Anonymous, "{who:?}");
+        }
 
         // A new password that is too short: the access check passes, the value does not.
         let change = run(
@@ -145,7 +160,7 @@ async fn every_account_manages_its_own_credentials_and_the_public_has_none() {
             json!({ "current": TEST_PASSWORD }),
         )
         .await;
-        let expected = if who == Who::Anonymous {
+        let expected = if signed_out {
             "UNAUTHENTICATED"
         } else {
             "BAD_USER_INPUT"
@@ -160,11 +175,7 @@ async fn every_account_manages_its_own_credentials_and_the_public_has_none() {
             json!({}),
         )
         .await;
-        let expected = if who == Who::Anonymous {
-            "UNAUTHENTICATED"
-        } else {
-            "OK"
-        };
+        let expected = if signed_out { "UNAUTHENTICATED" } else { "OK" };
         assert_eq!(outcome(&logout), expected, "logoutEverywhere by {who:?}");
     }
 }
@@ -202,22 +213,34 @@ async fn drafts_are_seen_by_their_organisation_and_moderators_only_on_every_path
     let public = app.data("{ initiatives { totalCount } }").await["initiatives"]["totalCount"]
         .as_i64()
         .unwrap();
-    let query = "query ($ids: [ID!]!) {
+    let query = "query ($ids: [ID!]!, $slug: String!) {
         initiatives { totalCount }
         territory(slug: \"metz\") { initiatives { totalCount } }
         nodes(ids: $ids) { id }
+        bySlug: initiative(slug: $slug) { id }
     }";
+    let draft_slug = format!("test-{}", drafts[0].simple());
     let ids: Vec<String> = drafts
         .iter()
         .chain([&unowned])
         .map(|id| format!("Initiative:{id}"))
         .collect();
     for who in EVERYONE {
-        let body = run(&app, &callers, who, query, json!({ "ids": ids })).await;
+        let variables = json!({ "ids": ids, "slug": draft_slug });
+        let body = run(&app, &callers, who, query, variables).await;
+        if who == Who::Deactivated {
+            assert_eq!(outcome(&body), "UNAUTHENTICATED");
+            continue;
+        }
         assert_eq!(outcome(&body), "OK", "{body}");
         let data = &body["data"];
+        assert_eq!(
+            data["bySlug"].is_null(),
+            matches!(who, Who::Anonymous | Who::OtherPartner),
+            "initiative(slug) by {who:?}"
+        );
         let seen = match who {
-            Who::Anonymous | Who::OtherPartner => 0,
+            Who::Anonymous | Who::OtherPartner | Who::Deactivated => 0,
             Who::Partner => drafts.len(),
             Who::Moderator | Who::Admin => drafts.len() + 1,
         };
@@ -273,6 +296,10 @@ async fn contact_details_follow_the_persons_choice_for_every_caller_on_every_pat
     }";
     for who in EVERYONE {
         let body = run(&app, &callers, who, query, json!({ "ids": ids })).await;
+        if who == Who::Deactivated {
+            assert_eq!(outcome(&body), "UNAUTHENTICATED");
+            continue;
+        }
         assert_eq!(outcome(&body), "OK", "{body}");
         let mut people: Vec<&Value> = vec![&body["data"]["one"]];
         people.extend(body["data"]["list"]["nodes"].as_array().unwrap());
@@ -321,4 +348,43 @@ async fn a_person_sees_their_own_private_contact_details() {
         app.data_as(&other.token, query, json!({})).await["professional"]["email"],
         Value::Null
     );
+}
+
+#[tokio::test]
+async fn an_organisations_draft_experience_is_seen_by_its_partners_and_moderators_only() {
+    let app = TestApp::with_demo().await;
+    let callers = callers(&app).await;
+    let initiative = insert_initiative(
+        app.db(),
+        NewInitiative {
+            title: "Initiative publiée",
+            ..NewInitiative::default()
+        },
+    )
+    .await;
+    let draft = crate::fixtures::insert_experience(
+        app.db(),
+        initiative,
+        "Retour en cours d'écriture",
+        ModerationStatus::Draft,
+    )
+    .await;
+    crate::fixtures::set_experience_organisation(app.db(), draft, "afev").await;
+    let query = "query ($id: ID!, $draft: ID!) {
+        node(id: $id) { ... on Initiative { experiences { title } } }
+        draft: node(id: $draft) { id } }";
+    let variables = json!({
+        "id": format!("Initiative:{initiative}"),
+        "draft": format!("Experience:{draft}"),
+    });
+    for who in EVERYONE {
+        let body = run(&app, &callers, who, query, variables.clone()).await;
+        if who == Who::Deactivated {
+            continue;
+        }
+        let sees = matches!(who, Who::Partner | Who::Moderator | Who::Admin);
+        let experiences = body["data"]["node"]["experiences"].as_array().unwrap();
+        assert_eq!(experiences.len(), usize::from(sees), "{who:?}: {body}");
+        assert_eq!(!body["data"]["draft"].is_null(), sees, "{who:?}");
+    }
 }

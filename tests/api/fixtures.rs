@@ -267,3 +267,16 @@ pub async fn link_professional_to_account(db: &DatabaseConnection, slug: &str, u
     .await
     .unwrap();
 }
+
+/// Gives an experience to the organisation `slug`, whose partners see it in every state.
+pub async fn set_experience_organisation(db: &DatabaseConnection, experience_id: Uuid, slug: &str) {
+    let organisation = id_by_slug!(db, organisation, &slug);
+    experience::Entity::update(experience::ActiveModel {
+        id: Set(experience_id),
+        organisation_id: Set(Some(organisation)),
+        ..Default::default()
+    })
+    .exec(db)
+    .await
+    .unwrap();
+}
