@@ -4,12 +4,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20260101_000001_create_catalogue;
+mod m20261125_000001_initiative_search;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20260101_000001_create_catalogue::Migration)]
+        vec![
+            Box::new(m20260101_000001_create_catalogue::Migration),
+            Box::new(m20261125_000001_initiative_search::Migration),
+        ]
     }
 }

@@ -4,5 +4,6 @@
 pub mod caller;
 pub mod initiative_query;
 pub mod page;
+pub mod search;
 pub mod text;
 pub mod visibility;

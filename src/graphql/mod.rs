@@ -12,6 +12,7 @@ pub mod node;
 pub mod organisation;
 pub mod professional;
 pub mod scalars;
+pub mod stats;
 pub mod territory;
 pub mod theme;
 
@@ -27,6 +28,7 @@ pub struct Query(
     theme::ThemeQuery,
     organisation::OrganisationQuery,
     professional::ProfessionalQuery,
+    stats::StatsQuery,
 );
 
 pub type CommunsSchema = Schema<Query, EmptyMutation, EmptySubscription>;

@@ -8,4 +8,6 @@ pub mod keyed;
 pub mod loaders;
 pub mod page;
 pub mod reference;
+pub mod search;
 pub mod sql;
+pub mod stats;

@@ -26,6 +26,9 @@ pub struct NewInitiative<'a> {
     pub territories: &'a [&'a str],
     pub organisations: &'a [&'a str],
     pub meetings: &'a [&'a str],
+    pub audiences: &'a [entity::enums::Audience],
+    /// The description; the summary always quotes the title.
+    pub description: Option<&'a str>,
 }
 
 impl Default for NewInitiative<'_> {
@@ -39,6 +42,8 @@ impl Default for NewInitiative<'_> {
             territories: &[],
             organisations: &[],
             meetings: &[],
+            audiences: &[],
+            description: None,
         }
     }
 }
@@ -78,7 +83,7 @@ pub async fn insert_initiative(db: &DatabaseConnection, new: NewInitiative<'_>) 
             title_sort: Set(communs::domain::text::sort_key(new.title)),
             slug: Set(format!("test-{}", id.simple())),
             summary: Set(format!("Résumé de « {} »", new.title)),
-            description: Set(None),
+            description: Set(new.description.map(str::to_owned)),
             started_on: Set(new
                 .started_on
                 .map(|text| text.parse::<NaiveDate>().unwrap())),
@@ -138,6 +143,16 @@ pub async fn insert_initiative(db: &DatabaseConnection, new: NewInitiative<'_>) 
         )
         .await;
     }
+    for audience in new.audiences {
+        insert(
+            db,
+            initiative_audience::ActiveModel {
+                initiative_id: Set(id),
+                audience: Set(*audience),
+            },
+        )
+        .await;
+    }
     for slug in new.meetings {
         let meeting_id = id_by_slug!(db, meeting, slug);
         insert(
@@ -149,6 +164,9 @@ pub async fn insert_initiative(db: &DatabaseConnection, new: NewInitiative<'_>) 
         )
         .await;
     }
+    communs::store::search::index_initiative(db, id)
+        .await
+        .unwrap_or_else(|_| panic!("the fixture initiative {id} is indexed"));
     id
 }
 

@@ -15,4 +15,7 @@ mod nodes;
 mod privacy;
 mod reference;
 mod schema;
+mod search;
+mod similar;
 mod statements;
+mod stats;
