@@ -80,19 +80,24 @@ fn term(word: &str) -> Option<String> {
     Some(FRENCH.stem(singular(&folded)).into_owned())
 }
 
-/// The word without its plural mark, so that the stemmer, which does not always remove it
-/// (« petits » and « petit » would stem apart), sees singular and plural alike.
+/// The folded word without its plural mark and, for a past participle, without its feminine
+/// mark, so that the stemmer, which does not always remove them (« petits » and « petit »
+/// would stem apart, and so would « ciblées » and « ciblé » once folded), sees every form
+/// alike.
 fn singular(word: &str) -> &str {
     if word.chars().count() <= 3 {
         return word;
     }
+    let mut word = word;
     if let Some(stem) = word.strip_suffix('s')
         && !stem.ends_with('s')
     {
-        return stem;
+        word = stem;
+    } else if word.ends_with("eux") || word.ends_with("eaux") {
+        word = &word[..word.len() - 1];
     }
-    if word.ends_with("eux") || word.ends_with("eaux") {
-        return &word[..word.len() - 1];
+    if word.ends_with("ee") {
+        word = &word[..word.len() - 1];
     }
     word
 }
@@ -493,6 +498,11 @@ mod tests {
             ("intervention", "interventions"),
             ("quartier", "quartiers"),
             ("producteur", "producteurs"),
+            ("ciblé", "ciblées"),
+            ("ciblée", "ciblés"),
+            ("créé", "créées"),
+            ("lycée", "lycées"),
+            ("journée", "journées"),
         ] {
             assert_eq!(terms(one), terms(many), "{one} / {many}");
         }

@@ -41,7 +41,7 @@ pub struct InitiativeStats {
 }
 
 /// Counts of initiatives, for dashboards. A breakdown lists only its non-empty buckets, the
-/// largest first (ties by name), except months, in order. An initiative with several
+/// largest first (ties by name, or in the order of the enum), except months, in order. An initiative with several
 /// themes, territories, audiences or organisations counts in each of their buckets, once
 /// per bucket; one without any (or without a start date) is in no bucket of that
 /// breakdown, so a breakdown may add up to more or less than `total`.
