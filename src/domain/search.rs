@@ -71,10 +71,15 @@ fn fold(word: &str) -> String {
     folded
 }
 
+/// Longer words are not words (pasted codes, links without separators): they are not
+/// indexed, and the engines' limits on a term's length are never met.
+const MAX_WORD_CHARS: usize = 64;
+
 /// The term of one word, or `None` when the word carries no meaning on its own.
 fn term(word: &str) -> Option<String> {
     let folded = fold(word);
-    if folded.chars().count() < 2 || STOP.contains(folded.as_str()) {
+    let length = folded.chars().count();
+    if !(2..=MAX_WORD_CHARS).contains(&length) || STOP.contains(folded.as_str()) {
         return None;
     }
     Some(FRENCH.stem(singular(&folded)).into_owned())
@@ -516,6 +521,15 @@ mod tests {
             Vec::<String>::new()
         );
         assert_eq!(terms("Confection de masques").len(), 2);
+    }
+
+    #[test]
+    fn an_overlong_word_is_not_a_term() {
+        assert!(terms(&"x".repeat(5_000)).is_empty());
+        assert_eq!(
+            terms(&format!("{} masques", "y".repeat(65))),
+            terms("masques")
+        );
     }
 
     #[test]

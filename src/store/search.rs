@@ -34,8 +34,9 @@ const BM25: &str = "bm25(initiative_search, 4.0, 1.0)";
 /// them, as it never spans two FTS5 columns.
 const TITLE_BODY_GAP: usize = 2;
 
-/// An FTS5 query: every clause must match, a phrase as consecutive terms. Terms are only
-/// letters and digits, so quoting them is safe.
+/// An FTS5 query: the clauses joined by `operator` (a space: all must match; ` OR `: any),
+/// a phrase as consecutive terms. Terms are only letters and digits, so quoting them is
+/// safe.
 fn fts5_query(clauses: &[Clause], operator: &str) -> String {
     clauses
         .iter()
@@ -44,8 +45,8 @@ fn fts5_query(clauses: &[Clause], operator: &str) -> String {
         .join(operator)
 }
 
-/// A `tsquery` in its text form, cast by the database rather than parsed, so that the terms
-/// are taken as they are.
+/// A `tsquery` in its text form, the clauses joined by `operator` (` & ` or ` | `), cast by
+/// the database rather than parsed, so that the terms are taken as they are.
 fn tsquery(clauses: &[Clause], operator: &str) -> String {
     clauses
         .iter()
@@ -372,4 +373,32 @@ pub async fn similar(
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     ranked.truncate(draft.limit);
     Ok(ranked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn search(text: &str) -> Search {
+        Search::parse("search", text).unwrap().unwrap()
+    }
+
+    #[test]
+    fn both_engines_are_asked_for_the_same_terms() {
+        let search = search("masques \"club d'échecs\"");
+        assert_eq!(
+            tsquery(&search.clauses, " & "),
+            "'masqu' & ('club' <-> 'echec')"
+        );
+        assert_eq!(fts5_query(&search.clauses, " "), "\"masqu\" \"club echec\"");
+    }
+
+    #[test]
+    fn a_tsvector_keeps_the_title_apart_from_the_body() {
+        let document = SearchDocument::new("Club d'échecs", &[Some("Échecs en ligne"), None]);
+        assert_eq!(
+            tsvector(&document),
+            "'club':1A 'echec':2A 'echec':4 'lign':5"
+        );
+    }
 }

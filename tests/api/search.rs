@@ -466,3 +466,24 @@ async fn a_published_status_is_what_makes_an_indexed_initiative_visible() {
     .unwrap();
     assert_eq!(found(&app, "ludothèques").await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_very_long_text_is_indexed_to_its_end() {
+    let app = TestApp::empty().await;
+    let description = format!(
+        "{} conclusion {}",
+        "atelier ".repeat(20_000),
+        "z".repeat(5_000)
+    );
+    insert_initiative(
+        app.db(),
+        NewInitiative {
+            title: "Un très long récit",
+            description: Some(&description),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(found(&app, "conclusion").await.len(), 1);
+    assert_eq!(found(&app, "ateliers récit").await.len(), 1);
+}
