@@ -487,3 +487,37 @@ async fn a_very_long_text_is_indexed_to_its_end() {
     assert_eq!(found(&app, "conclusion").await.len(), 1);
     assert_eq!(found(&app, "ateliers récit").await.len(), 1);
 }
+
+#[tokio::test]
+async fn engine_syntax_in_a_search_is_only_words() {
+    let app = TestApp::with_demo().await;
+    for text in [
+        "title",
+        "body: masques",
+        "NEAR(club échecs)",
+        "masques AND OR NOT",
+        "masques*",
+        "^masques",
+        "'masqu' | 'x'",
+        "masques'; DROP TABLE initiative; --",
+        "masques\\",
+        "(masques",
+    ] {
+        let body = app
+            .query_with(SEARCH, json!({ "filter": { "search": text } }))
+            .await;
+        assert!(body.get("errors").is_none(), "{text}: {body}");
+    }
+    // Operators are words like others, which every result must hold.
+    assert!(found(&app, "masques AND OR NOT").await.is_empty());
+    for text in ["masques*", "^masques", "(masques", "masques\\"] {
+        assert_eq!(found(&app, text).await, ["confection-de-masques"], "{text}");
+    }
+    assert_eq!(
+        found(&app, "masques'; DROP TABLE initiative; --")
+            .await
+            .len(),
+        0
+    );
+    assert_eq!(found(&app, "confinement").await.len(), 15);
+}
