@@ -49,11 +49,17 @@ impl Database {
         })
     }
 
-    /// Applies the migrations that have not run yet.
+    /// Applies the migrations that have not run yet, then indexes for search the
+    /// initiatives written before the search index existed.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         database::migrate(&self.connection)
             .await
-            .context("cannot apply the database migrations")
+            .context("cannot apply the database migrations")?;
+        store::search::index_missing(&self.connection)
+            .await
+            .map_err(describe)
+            .context("cannot index the initiatives for search")?;
+        Ok(())
     }
 }
 

@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20260101_000001_create_catalogue;
+mod m20261125_000001_initiative_search;
 mod m20261125_000002_login_failures;
 
 pub struct Migrator;
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20260101_000001_create_catalogue::Migration),
+            Box::new(m20261125_000001_initiative_search::Migration),
             Box::new(m20261125_000002_login_failures::Migration),
         ]
     }

@@ -21,6 +21,7 @@ use uuid::Uuid;
 use crate::{
     domain::text::{person_sort_key, sort_key},
     error::{AppError, AppResult},
+    store,
 };
 
 /// How many records a load inserted, per kind.
@@ -420,6 +421,7 @@ async fn load_in(txn: &DatabaseTransaction) -> AppResult<DemoReport> {
             )
             .await?;
         }
+        store::search::index_initiative(txn, id).await?;
         report.initiatives += 1;
     }
     Ok(report)

@@ -4,11 +4,14 @@ use chrono::NaiveDate;
 use entity::enums::Audience;
 use uuid::Uuid;
 
+use super::search::Search;
 use crate::error::AppError;
 
 /// A validated initiative filter. Empty lists mean "no constraint".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InitiativeFilter {
+    /// Initiatives whose text matches this French full-text search.
+    pub search: Option<Search>,
     /// Initiatives with any of these themes or their sub-themes.
     pub theme_ids: Vec<Uuid>,
     /// Initiatives on any of these territories or anything they contain, at any depth.
@@ -64,11 +67,42 @@ impl Default for InitiativeOrder {
     }
 }
 
+impl InitiativeOrder {
+    /// The order of a list: the one asked for, else the best matches first when searching,
+    /// else the default. Relevance without a search is refused, naming `field`.
+    pub fn resolve(
+        asked: Option<Self>,
+        filter: &InitiativeFilter,
+        field: &str,
+    ) -> Result<Self, AppError> {
+        match asked {
+            Some(order) if order.field == InitiativeOrderField::Relevance => {
+                if filter.search.is_none() {
+                    Err(AppError::bad_input(
+                        field,
+                        "RELEVANCE orders the results of a search: give `filter.search`",
+                    ))
+                } else {
+                    Ok(order)
+                }
+            }
+            Some(order) => Ok(order),
+            None if filter.search.is_some() => Ok(Self {
+                field: InitiativeOrderField::Relevance,
+                descending: false,
+            }),
+            None => Ok(Self::default()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InitiativeOrderField {
     PublishedAt,
     Title,
     StartedOn,
+    /// Rank in a search: ascending is the best match first.
+    Relevance,
 }
 
 #[cfg(test)]
@@ -85,6 +119,33 @@ mod tests {
             DateRange::new(date("2020-05-14"), date("2020-03-17"), "filter.startedTo").unwrap_err();
         assert_eq!(error.code(), "BAD_USER_INPUT");
         assert!(error.public_message().starts_with("filter.startedTo"));
+    }
+
+    #[test]
+    fn a_search_is_ordered_by_relevance_unless_told_otherwise() {
+        let searching = InitiativeFilter {
+            search: Search::parse("search", "masques").unwrap(),
+            ..Default::default()
+        };
+        let relevance = InitiativeOrder {
+            field: InitiativeOrderField::Relevance,
+            descending: false,
+        };
+        assert_eq!(
+            InitiativeOrder::resolve(None, &searching, "orderBy").unwrap(),
+            relevance
+        );
+        assert_eq!(
+            InitiativeOrder::resolve(None, &InitiativeFilter::default(), "orderBy").unwrap(),
+            InitiativeOrder::default()
+        );
+        let error = InitiativeOrder::resolve(
+            Some(relevance),
+            &InitiativeFilter::default(),
+            "orderBy.field",
+        )
+        .unwrap_err();
+        assert_eq!(error.code(), "BAD_USER_INPUT");
     }
 
     #[test]

@@ -7,5 +7,6 @@ pub mod caller;
 pub mod initiative_query;
 pub mod login_throttle;
 pub mod page;
+pub mod search;
 pub mod text;
 pub mod visibility;

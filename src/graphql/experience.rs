@@ -48,7 +48,7 @@ impl Experience {
             .initiative
             .load_one(self.0.initiative_id)
             .await?
-            .map(Initiative))
+            .map(Initiative::from))
     }
 
     /// The organisation of its author.

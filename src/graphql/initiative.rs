@@ -1,5 +1,7 @@
 //! Initiatives: the catalogue itself.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::initiative;
 
@@ -20,13 +22,28 @@ use crate::{
     domain::{
         initiative_query::{self, DateRange},
         page::PageRequest,
+        search::{self, Search},
+        visibility::ContributionScope,
     },
     error::AppError,
     store,
 };
 
 #[derive(Clone)]
-pub struct Initiative(pub initiative::Model);
+pub struct Initiative {
+    pub model: initiative::Model,
+    /// The search of the list it was found in, for its snippet.
+    pub search: Option<Arc<Search>>,
+}
+
+impl From<initiative::Model> for Initiative {
+    fn from(model: initiative::Model) -> Self {
+        Self {
+            model,
+            search: None,
+        }
+    }
+}
 
 /// A local initiative: something professionals, associations or inhabitants did on a
 /// territory, told so that others can learn from it or do it again.
@@ -34,84 +51,104 @@ pub struct Initiative(pub initiative::Model);
 impl Initiative {
     /// The global id of the initiative.
     pub async fn id(&self) -> ID {
-        NodeKind::Initiative.id(self.0.id)
+        NodeKind::Initiative.id(self.model.id)
     }
 
     /// A unique, URL-friendly name, e.g. `club-d-echecs-en-ligne`.
     async fn slug(&self) -> &str {
-        &self.0.slug
+        &self.model.slug
     }
 
     /// The title, in French.
     async fn title(&self) -> &str {
-        &self.0.title
+        &self.model.title
     }
 
     /// What it is, in a few sentences (at most 500 characters).
     async fn summary(&self) -> &str {
-        &self.0.summary
+        &self.model.summary
     }
 
     /// The full account, in Markdown.
     async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
+        self.model.description.as_deref()
     }
 
     /// When it started, if known.
     async fn started_on(&self) -> Option<Date> {
-        self.0.started_on.map(Date)
+        self.model.started_on.map(Date)
     }
 
     /// When it ended; null while it goes on or when unknown.
     async fn ended_on(&self) -> Option<Date> {
-        self.0.ended_on.map(Date)
+        self.model.ended_on.map(Date)
     }
 
     /// The circumstances, e.g. « Confinement COVID-19 ».
     async fn context(&self) -> Option<&str> {
-        self.0.context.as_deref()
+        self.model.context.as_deref()
     }
 
     /// What came of it, the lessons learnt.
     async fn outcomes(&self) -> Option<&str> {
-        self.0.outcomes.as_deref()
+        self.model.outcomes.as_deref()
     }
 
     /// What lasted afterwards, and who carried it on.
     async fn continuation(&self) -> Option<&str> {
-        self.0.continuation.as_deref()
+        self.model.continuation.as_deref()
+    }
+
+    /// Where the search matched, for an initiative of a searched list
+    /// (`initiatives(filter: {search: ...})`); null anywhere else. It is an excerpt of the
+    /// text holding the most searched terms (summary, description, outcomes, continuation,
+    /// then title on a tie), cut to about 24 words with « … » where it is cut. The text is
+    /// HTML-escaped and each matched word is wrapped in `<mark>` and `</mark>`, so it can be
+    /// put in HTML as it is.
+    async fn snippet(&self) -> Option<String> {
+        let search = self.search.as_deref()?;
+        search::snippet(
+            &[
+                Some(self.model.summary.as_str()),
+                self.model.description.as_deref(),
+                self.model.outcomes.as_deref(),
+                self.model.continuation.as_deref(),
+                Some(self.model.title.as_str()),
+            ],
+            search,
+        )
     }
 
     /// Where it stands in moderation; the public only ever sees PUBLISHED.
     async fn status(&self) -> ModerationStatus {
-        self.0.status.into()
+        self.model.status.into()
     }
 
     /// When moderators published it; null until then.
     async fn published_at(&self) -> Option<DateTime> {
-        self.0.published_at.map(DateTime)
+        self.model.published_at.map(DateTime)
     }
 
     /// When it was recorded.
     async fn created_at(&self) -> DateTime {
-        DateTime(self.0.created_at)
+        DateTime(self.model.created_at)
     }
 
     /// When it was last changed.
     async fn updated_at(&self) -> DateTime {
-        DateTime(self.0.updated_at)
+        DateTime(self.model.updated_at)
     }
 
     /// The people it is for.
     async fn audiences(&self, ctx: &Context<'_>) -> Result<Vec<Audience>> {
-        let rows = load_rows(&ctx.state()?.loaders.audiences_of_initiative, self.0.id).await?;
+        let rows = load_rows(&ctx.state()?.loaders.audiences_of_initiative, self.model.id).await?;
         Ok(rows.iter().map(|row| row.audience.into()).collect())
     }
 
     /// Its themes, by name.
     async fn themes(&self, ctx: &Context<'_>) -> Result<Vec<Theme>> {
         let loaders = &ctx.state()?.loaders;
-        let links = load_rows(&loaders.themes_of_initiative, self.0.id).await?;
+        let links = load_rows(&loaders.themes_of_initiative, self.model.id).await?;
         let mut themes = load_in_order(&loaders.theme, links.iter().map(|l| l.theme_id)).await?;
         themes.sort_by(|a, b| a.sort_name.cmp(&b.sort_name));
         Ok(themes.into_iter().map(Theme).collect())
@@ -120,7 +157,7 @@ impl Initiative {
     /// The territories it took place on, by name.
     async fn territories(&self, ctx: &Context<'_>) -> Result<Vec<Territory>> {
         let loaders = &ctx.state()?.loaders;
-        let links = load_rows(&loaders.territories_of_initiative, self.0.id).await?;
+        let links = load_rows(&loaders.territories_of_initiative, self.model.id).await?;
         let mut territories =
             load_in_order(&loaders.territory, links.iter().map(|l| l.territory_id)).await?;
         territories.sort_by(|a, b| a.sort_name.cmp(&b.sort_name));
@@ -134,7 +171,7 @@ impl Initiative {
         #[graphql(desc = "Only the organisations with this role.")] role: Option<OrganisationRole>,
     ) -> Result<Vec<InitiativeOrganisation>> {
         let loaders = &ctx.state()?.loaders;
-        let links = load_rows(&loaders.organisations_of_initiative, self.0.id).await?;
+        let links = load_rows(&loaders.organisations_of_initiative, self.model.id).await?;
         let role = role.map(entity::enums::OrganisationRole::from);
         let links: Vec<_> = links
             .iter()
@@ -163,7 +200,7 @@ impl Initiative {
     /// The people to contact about it.
     async fn contacts(&self, ctx: &Context<'_>) -> Result<Vec<Professional>> {
         let loaders = &ctx.state()?.loaders;
-        let links = load_rows(&loaders.contacts_of_initiative, self.0.id).await?;
+        let links = load_rows(&loaders.contacts_of_initiative, self.model.id).await?;
         let mut people = load_in_order(
             &loaders.professional,
             links.iter().map(|l| l.professional_id),
@@ -176,7 +213,7 @@ impl Initiative {
     /// The meetings where it was reported, most recent first.
     async fn meetings(&self, ctx: &Context<'_>) -> Result<Vec<Meeting>> {
         let loaders = &ctx.state()?.loaders;
-        let links = load_rows(&loaders.meetings_of_initiative, self.0.id).await?;
+        let links = load_rows(&loaders.meetings_of_initiative, self.model.id).await?;
         let mut meetings =
             load_in_order(&loaders.meeting, links.iter().map(|l| l.meeting_id)).await?;
         meetings.sort_by_key(|meeting| std::cmp::Reverse(meeting.held_on));
@@ -185,7 +222,11 @@ impl Initiative {
 
     /// The published accounts (*retours d'expérience*) of partners who did or adapted it.
     async fn experiences(&self, ctx: &Context<'_>) -> Result<Vec<Experience>> {
-        let rows = load_rows(&ctx.state()?.loaders.experiences_of_initiative, self.0.id).await?;
+        let rows = load_rows(
+            &ctx.state()?.loaders.experiences_of_initiative,
+            self.model.id,
+        )
+        .await?;
         Ok(rows.iter().cloned().map(Experience).collect())
     }
 }
@@ -199,10 +240,28 @@ pub struct InitiativeOrganisation {
     pub organisation: Organisation,
 }
 
+/// A published initiative close to a draft.
+#[derive(Clone, async_graphql::SimpleObject)]
+pub struct SimilarInitiative {
+    /// The initiative.
+    pub initiative: Initiative,
+    /// How close it is, from 0 (nothing shared) to 1 (every term of the draft in its title,
+    /// on the same area).
+    pub score: f64,
+}
+
 /// Narrows a list of initiatives. Every criterion given must hold; within a list, any value
 /// matches.
 #[derive(InputObject, Default)]
 pub struct InitiativeFilter {
+    /// French full-text search in the title, summary, description, outcomes and
+    /// continuation. Case and accents are ignored (`echecs` finds « échecs »), singular and
+    /// plural find each other (`masque`, « masques »), hyphens and apostrophes separate words
+    /// (`petit-dejeuner`, `l'AFEV`) and common words (« le », « de », « pour »...) are
+    /// ignored. Every word must match; a "quoted phrase", or a hyphenated word, must match
+    /// as consecutive words. Blank means no search; a search of common words or symbols only
+    /// matches nothing. At most 200 characters.
+    pub search: Option<String>,
     /// Initiatives with any of these themes, sub-themes included.
     pub theme_ids: Option<Vec<ID>>,
     /// Initiatives on any of these territories or on a territory they contain, at any depth
@@ -227,6 +286,12 @@ impl InitiativeFilter {
             GlobalId::parse_list(kind, &format!("filter.{field}"), &ids.unwrap_or_default())
         };
         Ok(initiative_query::InitiativeFilter {
+            search: self
+                .search
+                .as_deref()
+                .map(|text| Search::parse("filter.search", text))
+                .transpose()?
+                .flatten(),
             theme_ids: ids(NodeKind::Theme, "themeIds", self.theme_ids)?,
             territory_ids: ids(NodeKind::Territory, "territoryIds", self.territory_ids)?,
             organisation_ids: ids(
@@ -262,6 +327,10 @@ pub enum InitiativeOrderField {
     Title,
     /// Start date (those without one last).
     StartedOn,
+    /// How well the initiative matches `filter.search`, the best match first in ASC (the
+    /// default direction), ties by id. The default order of a search; without a search it is
+    /// refused as BAD_USER_INPUT.
+    Relevance,
 }
 
 /// Sort direction.
@@ -294,6 +363,9 @@ impl From<InitiativeOrder> for initiative_query::InitiativeOrder {
                 InitiativeOrderField::StartedOn => {
                     initiative_query::InitiativeOrderField::StartedOn
                 }
+                InitiativeOrderField::Relevance => {
+                    initiative_query::InitiativeOrderField::Relevance
+                }
             },
             descending: order.direction == OrderDirection::Desc,
         }
@@ -320,11 +392,12 @@ impl InitiativeQuery {
                 store::initiatives::by_slug(&state.db, &state.scope, &slug).await?
             }
         };
-        Ok(found.map(Initiative))
+        Ok(found.map(Initiative::from))
     }
 
     /// The initiatives the caller may see (the public: published ones), filtered, ordered
-    /// and paged. Without `orderBy`, the most recently published come first.
+    /// and paged. Without `orderBy`, the best matches come first when searching, and
+    /// otherwise the most recently published.
     #[allow(clippy::too_many_arguments)]
     async fn initiatives(
         &self,
@@ -337,11 +410,63 @@ impl InitiativeQuery {
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
     ) -> Result<Connection<Initiative>> {
         let filter = filter.unwrap_or_default().parse()?;
-        let order = order_by.map(Into::into).unwrap_or_default();
+        let order = initiative_query::InitiativeOrder::resolve(
+            order_by.map(Into::into),
+            &filter,
+            "orderBy.field",
+        )?;
         let request = PageRequest::try_from(page_args(first, after, last, before))?;
         let state = ctx.state()?;
         let (page, total) =
             store::initiatives::list(&state.db, &state.scope, &filter, order, request).await?;
-        Ok(Connection::new(page.map(Initiative), total))
+        let search = filter.search.map(Arc::new);
+        Ok(Connection::new(
+            page.map(|model| Initiative {
+                model,
+                search: search.clone(),
+            }),
+            total,
+        ))
+    }
+
+    /// Published initiatives that look like a draft, closest first: for a partner's form to
+    /// show « this may already exist » before a submission. Closeness is the share of the
+    /// draft's terms (French words, folded and stemmed as in `filter.search`; title words
+    /// count twice) found in an initiative (fully in its title, half in its other texts),
+    /// for 90 % of the score, and being on the draft's area for 10 %: on one of
+    /// `territoryIds`, on a territory they contain, or on one containing them. Only
+    /// initiatives sharing at least one term are returned.
+    async fn similar_initiatives(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The draft's title (at most 300 characters).")] title: String,
+        #[graphql(desc = "The draft's summary (at most 2,000 characters).")] summary: Option<
+            String,
+        >,
+        #[graphql(desc = "The draft's territories: initiatives on the same area rank higher.")]
+        territory_ids: Option<Vec<ID>>,
+        #[graphql(desc = "How many to return (1 to 20, 5 by default).")] first: Option<i32>,
+    ) -> Result<Vec<SimilarInitiative>> {
+        let draft = search::Draft::parse(&title, summary.as_deref(), first)?;
+        let territory_ids = GlobalId::parse_list(
+            NodeKind::Territory,
+            "territoryIds",
+            &territory_ids.unwrap_or_default(),
+        )?;
+        let state = ctx.state()?;
+        // Look-alikes are published initiatives only, whoever asks: a partner's own drafts
+        // are not what "this may already exist" means.
+        let published = ContributionScope::PublishedOnly;
+        let ranked = store::search::similar(&state.db, &published, &draft, &territory_ids).await?;
+        let initiatives =
+            load_in_order(&state.loaders.initiative, ranked.iter().map(|(id, _)| *id)).await?;
+        let scores: std::collections::HashMap<_, _> = ranked.into_iter().collect();
+        Ok(initiatives
+            .into_iter()
+            .map(|model| SimilarInitiative {
+                score: scores.get(&model.id).copied().unwrap_or_default(),
+                initiative: Initiative::from(model),
+            })
+            .collect())
     }
 }

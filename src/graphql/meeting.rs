@@ -94,7 +94,7 @@ impl Meeting {
         let mut found =
             load_in_order(&loaders.initiative, links.iter().map(|l| l.initiative_id)).await?;
         found.sort_by(|a, b| a.title_sort.cmp(&b.title_sort).then(a.id.cmp(&b.id)));
-        Ok(found.into_iter().map(Initiative).collect())
+        Ok(found.into_iter().map(Initiative::from).collect())
     }
 }
 

@@ -13,6 +13,7 @@ pub mod node;
 pub mod organisation;
 pub mod professional;
 pub mod scalars;
+pub mod stats;
 pub mod territory;
 pub mod theme;
 pub mod user;
@@ -31,6 +32,7 @@ pub struct Query(
     professional::ProfessionalQuery,
     authentication::AuthenticationQuery,
     user::UserQuery,
+    stats::StatsQuery,
 );
 
 /// Every mutation of the API.

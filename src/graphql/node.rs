@@ -41,7 +41,7 @@ async fn fetch(loaders: &Loaders, id: GlobalId) -> Result<Option<Node>, AppError
             .initiative
             .load_one(uuid)
             .await?
-            .map(|m| Node::Initiative(Initiative(m))),
+            .map(|m| Node::Initiative(Initiative::from(m))),
         NodeKind::Experience => loaders
             .experience
             .load_one(uuid)

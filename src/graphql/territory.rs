@@ -125,7 +125,7 @@ impl Territory {
         ids.truncate(window.limit as usize);
         let initiatives = load_in_order(&loaders.initiative, ids).await?;
         let page = Page {
-            rows: initiatives.into_iter().map(Initiative).collect(),
+            rows: initiatives.into_iter().map(Initiative::from).collect(),
             offset: window.offset,
             has_next_page: request.has_next_page(found_extra_row),
             has_previous_page: window.offset > 0,

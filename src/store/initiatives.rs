@@ -3,7 +3,8 @@
 use entity::{enums::ModerationStatus, initiative};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ExprTrait,
-    Order, QueryFilter, QueryOrder, Select, sea_query::Expr,
+    Order, QueryFilter, QueryOrder, QueryTrait, Select,
+    sea_query::{Expr, JoinType},
 };
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use uuid::Uuid;
 
 use super::{
     page::{Page, TotalCount, fetch_page},
+    search,
     sql::{condition, descendants_or_self, for_backend, placeholders},
 };
 use crate::{
@@ -52,7 +54,7 @@ pub fn in_scope<C: ColumnTrait>(
 }
 
 /// [`visible`] as raw SQL over the initiative table aliased `alias`, with its values.
-fn visible_sql(scope: &ContributionScope, alias: &str) -> (String, Vec<Value>) {
+pub fn visible_sql(scope: &ContributionScope, alias: &str) -> (String, Vec<Value>) {
     let published = Value::from(ModerationStatus::Published.as_str());
     match scope {
         ContributionScope::PublishedOnly => (format!("{alias}.status = ?"), vec![published]),
@@ -71,6 +73,16 @@ pub fn select(
     filter: &InitiativeFilter,
 ) -> Select<initiative::Entity> {
     let mut select = initiative::Entity::find().filter(visible(scope));
+    if let Some(text) = &filter.search {
+        // A join rather than a condition: it also brings the rank, for RELEVANCE.
+        QueryTrait::query(&mut select).join_subquery(
+            JoinType::InnerJoin,
+            search::matches(backend, text),
+            search::MATCHES,
+            Expr::col((search::MATCHES, "initiative_id"))
+                .equals((initiative::Entity, initiative::Column::Id)),
+        );
+    }
     if !filter.theme_ids.is_empty() {
         let themes = descendants_or_self("theme", "theme", "id", "parent_id", &filter.theme_ids);
         select = select.filter(condition(
@@ -152,6 +164,17 @@ pub fn order(
         InitiativeOrderField::PublishedAt => (initiative::Column::PublishedAt, true),
         InitiativeOrderField::Title => (initiative::Column::TitleSort, false),
         InitiativeOrderField::StartedOn => (initiative::Column::StartedOn, true),
+        InitiativeOrderField::Relevance => {
+            // Rank 1 is the highest score: ascending rank is descending score.
+            let score = if order.descending {
+                Order::Asc
+            } else {
+                Order::Desc
+            };
+            return select
+                .order_by(Expr::col((search::MATCHES, "rank")), score)
+                .order_by(initiative::Column::Id, direction);
+        }
     };
     let select = if nullable {
         select.order_by(Expr::col(column).is_null(), Order::Asc)

@@ -9,5 +9,7 @@ pub mod loaders;
 pub mod login_failures;
 pub mod page;
 pub mod reference;
+pub mod search;
 pub mod sql;
+pub mod stats;
 pub mod users;

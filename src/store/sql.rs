@@ -44,14 +44,20 @@ pub fn condition<V: Into<Value>>(
 
 /// `sql` with its `?` marks as the backend's placeholders: `$1`, `$2`... on PostgreSQL.
 pub fn for_backend(backend: DbBackend, sql: &str) -> String {
+    for_backend_from(backend, sql, 1)
+}
+
+/// Like [`for_backend`], numbering from `first` on PostgreSQL: for SQL that follows a part
+/// already holding `first - 1` placeholders.
+pub fn for_backend_from(backend: DbBackend, sql: &str, first: usize) -> String {
     match backend {
         DbBackend::Postgres => {
             let mut numbered = String::with_capacity(sql.len() + 16);
-            let mut index = 0;
+            let mut index = first;
             for c in sql.chars() {
                 if c == '?' {
-                    index += 1;
                     numbered.push_str(&format!("${index}"));
+                    index += 1;
                 } else {
                     numbered.push(c);
                 }
@@ -88,5 +94,14 @@ mod tests {
             render(DbBackend::Sqlite),
             ("SELECT a IN (?, ?) AND b <> ?".to_owned(), 3)
         );
+    }
+
+    #[test]
+    fn numbering_can_go_on_after_earlier_placeholders() {
+        assert_eq!(
+            for_backend_from(DbBackend::Postgres, "a = ? AND b = ?", 3),
+            "a = $3 AND b = $4"
+        );
+        assert_eq!(for_backend_from(DbBackend::Sqlite, "a = ?", 3), "a = ?");
     }
 }

@@ -29,6 +29,9 @@ pub struct NewInitiative<'a> {
     /// The organisation (a slug) that owns the initiative, whose partners see it in every
     /// state.
     pub owner: Option<&'a str>,
+    pub audiences: &'a [entity::enums::Audience],
+    /// The description; the summary always quotes the title.
+    pub description: Option<&'a str>,
 }
 
 impl Default for NewInitiative<'_> {
@@ -43,6 +46,8 @@ impl Default for NewInitiative<'_> {
             organisations: &[],
             meetings: &[],
             owner: None,
+            audiences: &[],
+            description: None,
         }
     }
 }
@@ -82,7 +87,7 @@ pub async fn insert_initiative(db: &DatabaseConnection, new: NewInitiative<'_>) 
             title_sort: Set(communs::domain::text::sort_key(new.title)),
             slug: Set(format!("test-{}", id.simple())),
             summary: Set(format!("Résumé de « {} »", new.title)),
-            description: Set(None),
+            description: Set(new.description.map(str::to_owned)),
             started_on: Set(new
                 .started_on
                 .map(|text| text.parse::<NaiveDate>().unwrap())),
@@ -145,6 +150,16 @@ pub async fn insert_initiative(db: &DatabaseConnection, new: NewInitiative<'_>) 
         )
         .await;
     }
+    for audience in new.audiences {
+        insert(
+            db,
+            initiative_audience::ActiveModel {
+                initiative_id: Set(id),
+                audience: Set(*audience),
+            },
+        )
+        .await;
+    }
     for slug in new.meetings {
         let meeting_id = id_by_slug!(db, meeting, slug);
         insert(
@@ -156,6 +171,9 @@ pub async fn insert_initiative(db: &DatabaseConnection, new: NewInitiative<'_>) 
         )
         .await;
     }
+    communs::store::search::index_initiative(db, id)
+        .await
+        .unwrap_or_else(|_| panic!("the fixture initiative {id} is indexed"));
     id
 }
 

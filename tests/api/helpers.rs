@@ -115,7 +115,8 @@ async fn admin_connection(url: &str) -> DatabaseConnection {
 }
 
 /// The name of the templates for the current code: a hash of what decides their contents
-/// (migrations, entities, demo dataset, locked dependencies), so a change gets new ones.
+/// (migrations, entities, demo dataset, search terms, locked dependencies), so a change gets
+/// new ones.
 fn template_name() -> String {
     use std::hash::{Hash, Hasher};
     fn files_under(path: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
@@ -129,7 +130,14 @@ fn template_name() -> String {
     }
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for part in ["migration/src", "entity/src", "src/demo", "Cargo.lock"] {
+    for part in [
+        "migration/src",
+        "entity/src",
+        "src/demo",
+        "src/domain/search.rs",
+        "src/store/search.rs",
+        "Cargo.lock",
+    ] {
         files_under(&root.join(part), &mut files);
     }
     files.sort();

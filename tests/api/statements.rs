@@ -90,3 +90,43 @@ async fn listing_territories_with_their_initiatives_does_not_query_per_territory
     }
     assert_eq!(counts[0], counts[1], "{counts:?}");
 }
+
+const SEARCHED_PAGE: &str = "query($first: Int!) {
+  initiatives(first: $first, filter: {search: \"confinement\"}) {
+    totalCount
+    nodes { title snippet themes { name } }
+  }
+}";
+
+#[tokio::test]
+async fn snippets_of_a_searched_page_cost_no_statement_per_result() {
+    let app = TestApp::with_demo().await;
+    let mut counts = Vec::new();
+    for first in [2, 15] {
+        let before = app.statements();
+        let data = app
+            .data_with(SEARCHED_PAGE, serde_json::json!({ "first": first }))
+            .await;
+        let nodes = data["initiatives"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), first);
+        assert!(nodes.iter().all(|node| node["snippet"].is_string()));
+        counts.push(app.statements() - before);
+    }
+    assert_eq!(counts[0], counts[1], "{counts:?}");
+}
+
+#[tokio::test]
+async fn similar_initiatives_cost_the_same_whatever_how_many_are_asked() {
+    let app = TestApp::with_demo().await;
+    let mut counts = Vec::new();
+    for first in [1, 20] {
+        let before = app.statements();
+        app.data_with(
+            "query($first: Int) { similarInitiatives(title: \"Confinement et familles\", first: $first) { score initiative { title themes { name } } } }",
+            serde_json::json!({ "first": first }),
+        )
+        .await;
+        counts.push(app.statements() - before);
+    }
+    assert_eq!(counts[0], counts[1], "{counts:?}");
+}

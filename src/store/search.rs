@@ -1,0 +1,405 @@
+//! The full-text index of initiatives, on PostgreSQL (`tsvector` under a GIN index) and on
+//! SQLite (FTS5). Both are fed the terms of `domain::search`, and queried with them, so both
+//! find the same initiatives; only the relevance scores differ (`ts_rank`, `bm25`).
+//!
+//! Every write of an initiative goes through [`index_initiative`], in the transaction of the
+//! write.
+
+use entity::initiative;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement, TransactionTrait,
+    Value,
+    sea_query::{Expr, Query, SelectStatement},
+};
+use uuid::Uuid;
+
+use super::{
+    initiatives::visible_sql,
+    sql::{condition, for_backend, placeholders},
+};
+use crate::{
+    domain::{
+        search::{Clause, Draft, Search, SearchDocument, TermSets, similarity},
+        visibility::ContributionScope,
+    },
+    error::AppResult,
+};
+
+/// The alias of the matches joined to an initiative query, with columns `initiative_id` and
+/// `rank` (higher is more relevant).
+pub const MATCHES: &str = "search_match";
+
+/// Weight of the title against the rest of the text, in SQLite's `bm25`. PostgreSQL's
+/// `ts_rank` weighs title terms (label A) 1.0 and the others (label D) 0.1.
+const BM25: &str = "bm25(initiative_search, 4.0, 1.0)";
+
+/// The position gap between the title and the body in a `tsvector`: a phrase never spans
+/// them, as it never spans two FTS5 columns.
+const TITLE_BODY_GAP: usize = 2;
+
+/// An FTS5 query: the clauses joined by `operator` (a space: all must match; ` OR `: any),
+/// a phrase as consecutive terms. Terms are only letters and digits, so quoting them is
+/// safe.
+fn fts5_query(clauses: &[Clause], operator: &str) -> String {
+    clauses
+        .iter()
+        .map(|clause| format!("\"{}\"", clause.terms().join(" ")))
+        .collect::<Vec<_>>()
+        .join(operator)
+}
+
+/// A `tsquery` in its text form, the clauses joined by `operator` (` & ` or ` | `), cast by
+/// the database rather than parsed, so that the terms are taken as they are.
+fn tsquery(clauses: &[Clause], operator: &str) -> String {
+    clauses
+        .iter()
+        .map(|clause| match clause {
+            Clause::Term(term) => format!("'{term}'"),
+            Clause::Phrase(terms) => format!(
+                "({})",
+                terms
+                    .iter()
+                    .map(|term| format!("'{term}'"))
+                    .collect::<Vec<_>>()
+                    .join(" <-> ")
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join(operator)
+}
+
+/// A `tsvector` in its text form: title terms at positions 1.. with weight A, body terms
+/// after a gap.
+fn tsvector(document: &SearchDocument) -> String {
+    let title = document
+        .title
+        .iter()
+        .enumerate()
+        .map(|(index, term)| format!("'{term}':{}A", index + 1));
+    let offset = document.title.len() + TITLE_BODY_GAP;
+    let body = document
+        .body
+        .iter()
+        .enumerate()
+        .map(|(index, term)| format!("'{term}':{}", (offset + index).min(16_383)));
+    title.chain(body).collect::<Vec<_>>().join(" ")
+}
+
+/// The initiatives matching `search`, as a subquery with `initiative_id` and `rank`.
+pub fn matches(backend: DbBackend, search: &Search) -> SelectStatement {
+    let mut query = Query::select();
+    match backend {
+        DbBackend::Postgres => {
+            let text = tsquery(&search.clauses, " & ");
+            query
+                .expr_as(
+                    Expr::cust("initiative_search.initiative_id"),
+                    "initiative_id",
+                )
+                .expr_as(
+                    condition(
+                        backend,
+                        "ts_rank(initiative_search.document, CAST(? AS tsquery))",
+                        [text.clone()],
+                    ),
+                    "rank",
+                )
+                .from("initiative_search");
+            if search.is_void() {
+                query.and_where(Expr::cust("1 = 0"));
+            } else {
+                query.and_where(condition(
+                    backend,
+                    "initiative_search.document @@ CAST(? AS tsquery)",
+                    [text],
+                ));
+            }
+        }
+        _ => {
+            query
+                .expr_as(
+                    Expr::cust("initiative_search_entry.initiative_id"),
+                    "initiative_id",
+                )
+                .expr_as(Expr::cust(format!("-{BM25}")), "rank")
+                .from("initiative_search")
+                .inner_join(
+                    "initiative_search_entry",
+                    Expr::cust("initiative_search_entry.id = initiative_search.rowid"),
+                );
+            if search.is_void() {
+                query.and_where(Expr::cust("1 = 0"));
+            } else {
+                query.and_where(condition(
+                    backend,
+                    "initiative_search MATCH ?",
+                    [fts5_query(&search.clauses, " ")],
+                ));
+            }
+        }
+    }
+    query.take()
+}
+
+/// Writes the index entry of one initiative from its stored text (or removes it when the
+/// initiative is gone). Call it in the transaction of every write of an initiative.
+#[tracing::instrument(skip(db))]
+pub async fn index_initiative<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
+    let backend = db.get_database_backend();
+    let Some(found) = initiative::Entity::find_by_id(id).one(db).await? else {
+        let sql = match backend {
+            DbBackend::Postgres => "DELETE FROM initiative_search WHERE initiative_id = ?",
+            _ => "DELETE FROM initiative_search_entry WHERE initiative_id = ?",
+        };
+        execute(db, sql, vec![id.into()]).await?;
+        return Ok(());
+    };
+    let document = SearchDocument::new(
+        &found.title,
+        &[
+            Some(found.summary.as_str()),
+            found.description.as_deref(),
+            found.outcomes.as_deref(),
+            found.continuation.as_deref(),
+        ],
+    );
+    let (title, body) = (document.title.join(" "), document.body.join(" "));
+    match backend {
+        DbBackend::Postgres => {
+            execute(
+                db,
+                "INSERT INTO initiative_search (initiative_id, title, body, document) \
+                 VALUES (?, ?, ?, CAST(? AS tsvector)) \
+                 ON CONFLICT (initiative_id) DO UPDATE SET title = excluded.title, \
+                 body = excluded.body, document = excluded.document",
+                vec![
+                    id.into(),
+                    title.into(),
+                    body.into(),
+                    tsvector(&document).into(),
+                ],
+            )
+            .await?;
+        }
+        _ => {
+            let entry = db
+                .query_one_raw(Statement::from_sql_and_values(
+                    backend,
+                    "INSERT INTO initiative_search_entry (initiative_id) VALUES (?) \
+                     ON CONFLICT (initiative_id) DO UPDATE SET initiative_id = excluded.initiative_id \
+                     RETURNING id",
+                    [id.into()],
+                ))
+                .await?
+                .ok_or_else(|| crate::error::AppError::internal("no search entry returned"))?;
+            let rowid: i64 = entry.try_get("", "id")?;
+            execute(
+                db,
+                "DELETE FROM initiative_search WHERE rowid = ?",
+                vec![rowid.into()],
+            )
+            .await?;
+            execute(
+                db,
+                "INSERT INTO initiative_search (rowid, title, body) VALUES (?, ?, ?)",
+                vec![rowid.into(), title.into(), body.into()],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn execute<C: ConnectionTrait>(db: &C, sql: &str, values: Vec<Value>) -> AppResult<()> {
+    let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        for_backend(backend, sql),
+        values,
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Indexes every initiative that has no index entry yet (those written before the index
+/// existed), each in its own transaction. Returns how many were indexed.
+#[tracing::instrument(skip(db))]
+pub async fn index_missing(db: &DatabaseConnection) -> AppResult<usize> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT id FROM initiative WHERE id NOT IN (SELECT initiative_id FROM initiative_search)"
+        }
+        _ => {
+            "SELECT id FROM initiative \
+             WHERE id NOT IN (SELECT initiative_id FROM initiative_search_entry)"
+        }
+    };
+    let rows = db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await?;
+    for row in &rows {
+        let id: Uuid = row.try_get("", "id")?;
+        let txn = db.begin().await?;
+        index_initiative(&txn, id).await?;
+        txn.commit().await?;
+    }
+    Ok(rows.len())
+}
+
+/// An initiative that shares terms with a draft, with its indexed terms.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub id: Uuid,
+    pub terms: TermSets,
+    /// Whether it is on one of the draft's territories, on a territory they contain or on
+    /// one containing them.
+    pub same_area: bool,
+}
+
+/// The visible initiatives sharing at least one term with `draft`, the `limit` best by the
+/// engine's relevance, with whether they are on the draft's area (`territory_ids`).
+#[tracing::instrument(skip(db))]
+pub async fn candidates(
+    db: &DatabaseConnection,
+    scope: &ContributionScope,
+    draft: &TermSets,
+    territory_ids: &[Uuid],
+    limit: u64,
+) -> AppResult<Vec<Candidate>> {
+    let backend = db.get_database_backend();
+    let mut terms: Vec<&String> = draft.all().collect();
+    terms.sort();
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let clauses: Vec<Clause> = terms.into_iter().cloned().map(Clause::Term).collect();
+    let (visible, visible_values) = visible_sql(scope, "i");
+
+    let mut values: Vec<Value> = Vec::new();
+    let (area, same_area) = if territory_ids.is_empty() {
+        (String::new(), "0".to_owned())
+    } else {
+        let roots = placeholders(territory_ids.len());
+        for _ in 0..2 {
+            values.extend(territory_ids.iter().map(|id| Value::from(*id)));
+        }
+        (
+            format!(
+                "WITH RECURSIVE down(id) AS (\
+                     SELECT id FROM territory WHERE id IN ({roots}) \
+                     UNION SELECT tp.child_id FROM territory_parent tp JOIN down d ON tp.parent_id = d.id\
+                 ), up(id) AS (\
+                     SELECT id FROM territory WHERE id IN ({roots}) \
+                     UNION SELECT tp.parent_id FROM territory_parent tp JOIN up u ON tp.child_id = u.id\
+                 ) "
+            ),
+            "CASE WHEN EXISTS (SELECT 1 FROM initiative_territory it \
+                 WHERE it.initiative_id = i.id \
+                 AND it.territory_id IN (SELECT id FROM down UNION SELECT id FROM up)) \
+             THEN 1 ELSE 0 END"
+                .to_owned(),
+        )
+    };
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let query = tsquery(&clauses, " | ");
+            values.push(query.clone().into());
+            values.extend(visible_values);
+            values.push(query.into());
+            format!(
+                "{area}SELECT i.id AS id, s.title AS title, s.body AS body, {same_area} AS same_area \
+                 FROM initiative_search s JOIN initiative i ON i.id = s.initiative_id \
+                 WHERE s.document @@ CAST(? AS tsquery) AND {visible} \
+                 ORDER BY ts_rank(s.document, CAST(? AS tsquery)) DESC, i.id LIMIT ?"
+            )
+        }
+        _ => {
+            values.push(fts5_query(&clauses, " OR ").into());
+            values.extend(visible_values);
+            format!(
+                "{area}SELECT i.id AS id, initiative_search.title AS title, \
+                 initiative_search.body AS body, {same_area} AS same_area \
+                 FROM initiative_search \
+                 JOIN initiative_search_entry e ON e.id = initiative_search.rowid \
+                 JOIN initiative i ON i.id = e.initiative_id \
+                 WHERE initiative_search MATCH ? AND {visible} \
+                 ORDER BY {BM25}, i.id LIMIT ?"
+            )
+        }
+    };
+    values.push(Value::from(limit as i64));
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            for_backend(backend, &sql),
+            values,
+        ))
+        .await?;
+    let mut found = Vec::with_capacity(rows.len());
+    for row in rows {
+        let title: String = row.try_get("", "title")?;
+        let body: String = row.try_get("", "body")?;
+        let same_area: i32 = row.try_get("", "same_area")?;
+        found.push(Candidate {
+            id: row.try_get("", "id")?,
+            terms: TermSets::from_terms(&title, &body),
+            same_area: same_area != 0,
+        });
+    }
+    Ok(found)
+}
+
+/// Candidates read to rank look-alikes: the engine's best, re-ranked by [`similarity`].
+const SIMILAR_CANDIDATES: u64 = 100;
+
+/// The visible initiatives closest to `draft`, closest first (ties by id), with their score.
+#[tracing::instrument(skip(db))]
+pub async fn similar(
+    db: &DatabaseConnection,
+    scope: &ContributionScope,
+    draft: &Draft,
+    territory_ids: &[Uuid],
+) -> AppResult<Vec<(Uuid, f64)>> {
+    let found = candidates(db, scope, &draft.terms, territory_ids, SIMILAR_CANDIDATES).await?;
+    let mut ranked: Vec<(Uuid, f64)> = found
+        .iter()
+        .map(|candidate| {
+            (
+                candidate.id,
+                similarity(&draft.terms, &candidate.terms, candidate.same_area),
+            )
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(draft.limit);
+    Ok(ranked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn search(text: &str) -> Search {
+        Search::parse("search", text).unwrap().unwrap()
+    }
+
+    #[test]
+    fn both_engines_are_asked_for_the_same_terms() {
+        let search = search("masques \"club d'échecs\"");
+        assert_eq!(
+            tsquery(&search.clauses, " & "),
+            "'masqu' & ('club' <-> 'echec')"
+        );
+        assert_eq!(fts5_query(&search.clauses, " "), "\"masqu\" \"club echec\"");
+    }
+
+    #[test]
+    fn a_tsvector_keeps_the_title_apart_from_the_body() {
+        let document = SearchDocument::new("Club d'échecs", &[Some("Échecs en ligne"), None]);
+        assert_eq!(
+            tsvector(&document),
+            "'club':1A 'echec':2A 'echec':4 'lign':5"
+        );
+    }
+}

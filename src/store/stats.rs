@@ -1,0 +1,205 @@
+//! Counts of initiatives for dashboards, each one grouped SQL statement over the initiatives
+//! a list with the same filter shows. Each bucket counts what the list filtered on that
+//! bucket counts: an initiative with two sub-themes of one theme counts once for it.
+
+use entity::{
+    enums::{Audience, OrganisationKind, TerritoryKind},
+    initiative,
+};
+use sea_orm::{
+    ActiveEnum, ConnectionTrait, DatabaseConnection, DbBackend, QuerySelect, QueryTrait, Statement,
+    TryGetable, Value,
+};
+use uuid::Uuid;
+
+use super::{initiatives, sql::for_backend_from};
+use crate::{
+    domain::{initiative_query::InitiativeFilter, visibility::ContributionScope},
+    error::{AppError, AppResult},
+};
+
+/// A count per value of something.
+pub type Buckets<K> = Vec<(K, u64)>;
+
+/// Runs `outer` (SQL after `WITH RECURSIVE matched AS (...)`, with `?` marks for `values`)
+/// over the ids of the initiatives matching the filter; each row is a `key` and a `total`.
+async fn grouped<K: TryGetable>(
+    db: &DatabaseConnection,
+    scope: &ContributionScope,
+    filter: &InitiativeFilter,
+    outer: &str,
+    values: Vec<Value>,
+) -> AppResult<Buckets<K>> {
+    let backend = db.get_database_backend();
+    let matched = initiatives::select(backend, scope, filter)
+        .select_only()
+        .column(initiative::Column::Id)
+        .build(backend);
+    let mut bound = matched.values.map(|values| values.0).unwrap_or_default();
+    let sql = format!(
+        "WITH RECURSIVE matched AS ({}), {}",
+        matched.sql,
+        for_backend_from(backend, outer, bound.len() + 1)
+    );
+    bound.extend(values);
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, bound))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let total: i64 = row.try_get("", "total")?;
+            Ok((
+                row.try_get("", "key")?,
+                u64::try_from(total).unwrap_or_default(),
+            ))
+        })
+        .collect()
+}
+
+/// How many initiatives match.
+#[tracing::instrument(skip(db))]
+pub async fn total(
+    db: &DatabaseConnection,
+    scope: &ContributionScope,
+    filter: &InitiativeFilter,
+) -> AppResult<u64> {
+    let rows: Buckets<i32> = grouped(
+        db,
+        scope,
+        filter,
+        "counted AS (SELECT COUNT(*) AS total FROM matched) SELECT 0 AS key, total FROM counted",
+        Vec::new(),
+    )
+    .await?;
+    Ok(rows.first().map_or(0, |(_, total)| *total))
+}
+
+/// Per top-level theme, the initiatives with it or any theme below it.
+#[tracing::instrument(skip(db))]
+pub async fn by_theme(
+    db: &DatabaseConnection,
+    scope: &ContributionScope,
+    filter: &InitiativeFilter,
+) -> AppResult<Buckets<Uuid>> {
+    grouped(
+        db,
+        scope,
+        filter,
+        "tops(root, id) AS (\
+             SELECT id, id FROM theme WHERE parent_id IS NULL \
+             UNION SELECT t.root, c.id FROM theme c JOIN tops t ON c.parent_id = t.id\
+         ) SELECT tops.root AS key, COUNT(DISTINCT it.initiative_id) AS total \
+         FROM matched m JOIN initiative_theme it ON it.initiative_id = m.id \
+         JOIN tops ON tops.id = it.theme_id GROUP BY tops.root",
+        Vec::new(),
+    )
+    .await
+}
+
+/// Per territory of `kind`, the initiatives on it or on anything it contains, at any depth.
+#[tracing::instrument(skip(db))]
+pub async fn by_territory(
+    db: &DatabaseConnection,
+    scope: &ContributionScope,
+    filter: &InitiativeFilter,
+    kind: TerritoryKind,
+) -> AppResult<Buckets<Uuid>> {
+    grouped(
+        db,
+        scope,
+        filter,
+        "reached(root, id) AS (\
+             SELECT id, id FROM territory WHERE kind = ? \
+             UNION SELECT r.root, tp.child_id FROM territory_parent tp \
+             JOIN reached r ON tp.parent_id = r.id\
+         ) SELECT r.root AS key, COUNT(DISTINCT it.initiative_id) AS total \
+         FROM matched m JOIN initiative_territory it ON it.initiative_id = m.id \
+         JOIN reached r ON r.id = it.territory_id GROUP BY r.root",
+        vec![kind.as_str().into()],
+    )
+    .await
+}
+
+/// Per month of start (`YYYY-MM`), the initiatives started in it; those without a start date
+/// are in no month.
+#[tracing::instrument(skip(db))]
+pub async fn by_start_month(
+    db: &DatabaseConnection,
+    scope: &ContributionScope,
+    filter: &InitiativeFilter,
+) -> AppResult<Buckets<String>> {
+    let month = match db.get_database_backend() {
+        DbBackend::Postgres => "to_char(i.started_on, 'YYYY-MM')",
+        _ => "substr(i.started_on, 1, 7)",
+    };
+    grouped(
+        db,
+        scope,
+        filter,
+        &format!(
+            "months AS (\
+                 SELECT {month} AS month FROM matched m JOIN initiative i ON i.id = m.id \
+                 WHERE i.started_on IS NOT NULL\
+             ) SELECT month AS key, COUNT(*) AS total FROM months GROUP BY month"
+        ),
+        Vec::new(),
+    )
+    .await
+}
+
+/// Per audience, the initiatives for it.
+#[tracing::instrument(skip(db))]
+pub async fn by_audience(
+    db: &DatabaseConnection,
+    scope: &ContributionScope,
+    filter: &InitiativeFilter,
+) -> AppResult<Buckets<Audience>> {
+    let rows: Buckets<String> = grouped(
+        db,
+        scope,
+        filter,
+        "audiences AS (\
+             SELECT ia.audience AS audience FROM matched m \
+             JOIN initiative_audience ia ON ia.initiative_id = m.id\
+         ) SELECT audience AS key, COUNT(*) AS total FROM audiences GROUP BY audience",
+        Vec::new(),
+    )
+    .await?;
+    parse_keys(rows, Audience::try_from_value)
+}
+
+/// Per kind of organisation, the initiatives involving at least one organisation of that
+/// kind, whatever its role.
+#[tracing::instrument(skip(db))]
+pub async fn by_organisation_kind(
+    db: &DatabaseConnection,
+    scope: &ContributionScope,
+    filter: &InitiativeFilter,
+) -> AppResult<Buckets<OrganisationKind>> {
+    let rows: Buckets<String> = grouped(
+        db,
+        scope,
+        filter,
+        "kinds AS (\
+             SELECT o.kind AS kind, io.initiative_id AS initiative_id FROM matched m \
+             JOIN initiative_organisation io ON io.initiative_id = m.id \
+             JOIN organisation o ON o.id = io.organisation_id\
+         ) SELECT kind AS key, COUNT(DISTINCT initiative_id) AS total FROM kinds GROUP BY kind",
+        Vec::new(),
+    )
+    .await?;
+    parse_keys(rows, OrganisationKind::try_from_value)
+}
+
+fn parse_keys<K, E: std::fmt::Debug>(
+    rows: Buckets<String>,
+    parse: impl Fn(&String) -> Result<K, E>,
+) -> AppResult<Buckets<K>> {
+    rows.into_iter()
+        .map(|(key, total)| {
+            parse(&key)
+                .map(|key| (key, total))
+                .map_err(|error| AppError::internal(format!("unknown value {key}: {error:?}")))
+        })
+        .collect()
+}
