@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod config;
+pub mod contributions;
 pub mod demo;
 pub mod domain;
 pub mod error;

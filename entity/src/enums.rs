@@ -143,5 +143,6 @@ string_enum!(
     SubjectType {
         Initiative => "INITIATIVE",
         Experience => "EXPERIENCE",
+        ChangeProposal => "CHANGE_PROPOSAL",
     }
 );

@@ -13,6 +13,8 @@ pub struct Model {
     pub title: String,
     pub body: String,
     pub status: ModerationStatus,
+    /// When it was last submitted for moderation.
+    pub submitted_at: Option<DateTimeUtc>,
     pub published_at: Option<DateTimeUtc>,
     pub version: i32,
     pub created_at: DateTimeUtc,

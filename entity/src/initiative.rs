@@ -22,6 +22,8 @@ pub struct Model {
     /// The organisation that owns the contribution (the submitting partner's).
     pub organisation_id: Option<Uuid>,
     pub submitted_by: Option<Uuid>,
+    /// When it was last submitted for moderation.
+    pub submitted_at: Option<DateTimeUtc>,
     pub published_at: Option<DateTimeUtc>,
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -4,6 +4,7 @@
 
 pub mod enums;
 
+pub mod change_proposal;
 pub mod experience;
 pub mod initiative;
 pub mod initiative_audience;

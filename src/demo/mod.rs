@@ -353,6 +353,7 @@ async fn load_in(txn: &DatabaseTransaction) -> AppResult<DemoReport> {
                 status: Set(ModerationStatus::Published),
                 organisation_id: Set(None),
                 submitted_by: Set(None),
+                submitted_at: Set(None),
                 published_at: Set(Some(now)),
                 version: Set(1),
                 created_at: Set(now),

@@ -14,6 +14,11 @@ pub enum Capability {
     SeeAllContactDetails,
     /// See the contributions of one's own organisation in every state.
     SeeOwnOrganisationContributions,
+    /// Write initiatives and experiences, and submit them for moderation.
+    Contribute,
+    /// Decide on contributions (approve, reject, request changes, archive, restore), edit
+    /// them in any state, and read the moderation queue and audit log.
+    Moderate,
 }
 
 impl Capability {
@@ -24,7 +29,8 @@ impl Capability {
             Self::SeeAllContributions | Self::SeeAllContactDetails => {
                 matches!(role, Role::Moderator | Role::Admin)
             }
-            Self::SeeOwnOrganisationContributions => true,
+            Self::SeeOwnOrganisationContributions | Self::Contribute => true,
+            Self::Moderate => matches!(role, Role::Moderator | Role::Admin),
         }
     }
 
@@ -35,6 +41,8 @@ impl Capability {
             Self::SeeAllContributions => "see every contribution (moderators and admins only)",
             Self::SeeAllContactDetails => "see every contact detail (moderators and admins only)",
             Self::SeeOwnOrganisationContributions => "see its organisation's contributions",
+            Self::Contribute => "contribute",
+            Self::Moderate => "moderate contributions (moderators and admins only)",
         }
     }
 }
@@ -55,6 +63,7 @@ mod tests {
         for capability in [
             Capability::SeeAllContributions,
             Capability::SeeAllContactDetails,
+            Capability::Moderate,
         ] {
             assert!(capability.is_granted_to(Role::Moderator));
             assert!(capability.is_granted_to(Role::Admin));

@@ -4,9 +4,12 @@
 pub mod access;
 pub mod account;
 pub mod caller;
+pub mod contribution;
 pub mod initiative_query;
 pub mod login_throttle;
+pub mod moderation;
 pub mod page;
+pub mod personal_data;
 pub mod search;
 pub mod text;
 pub mod visibility;

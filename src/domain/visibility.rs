@@ -56,7 +56,12 @@ impl AccountScope {
     pub fn for_caller(caller: &Caller) -> Self {
         match caller.account() {
             None => Self::Nobody,
-            Some(_) if caller.can(Capability::ManageAccounts) => Self::Everyone,
+            // Moderators see who wrote what they review.
+            Some(_)
+                if caller.can(Capability::ManageAccounts) || caller.can(Capability::Moderate) =>
+            {
+                Self::Everyone
+            }
             Some(account) => Self::Own(account.id),
         }
     }

@@ -128,3 +128,37 @@ pub enum Role {
     /// A moderator who also manages accounts.
     Admin,
 }
+
+/// What happened in a moderation event.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ModerationAction")]
+pub enum ModerationAction {
+    /// Created as a draft.
+    Create,
+    /// Its content was changed (by its authors, or directly by a moderator).
+    Edit,
+    /// Submitted (or resubmitted) for moderation.
+    Submit,
+    /// Approved by a moderator: published (for a proposal, applied to its initiative).
+    Approve,
+    /// Refused by a moderator, with a reason.
+    Reject,
+    /// Sent back to its authors with a comment.
+    RequestChanges,
+    /// Withdrawn from the public catalogue.
+    Archive,
+    /// Published again after being archived.
+    Restore,
+}
+
+/// What kind of contribution something is.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::SubjectType")]
+pub enum ContributionKind {
+    /// An initiative.
+    Initiative,
+    /// An experience (*retour d'expérience*) about a published initiative.
+    Experience,
+    /// A proposed change to a published initiative.
+    ChangeProposal,
+}

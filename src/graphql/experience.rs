@@ -35,6 +35,12 @@ impl Experience {
         self.0.status.into()
     }
 
+    /// The version of what is stored, raised by every change: send it back as
+    /// `expectedVersion` when changing or moderating the experience.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
     /// When moderators published it; null until then.
     async fn published_at(&self) -> Option<DateTime> {
         self.0.published_at.map(DateTime)

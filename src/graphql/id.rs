@@ -20,10 +20,11 @@ pub enum NodeKind {
     MeetingParticipant,
     MeetingTopic,
     User,
+    ChangeProposal,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 11] = [
+    const ALL: [NodeKind; 12] = [
         Self::Initiative,
         Self::Experience,
         Self::Theme,
@@ -35,6 +36,7 @@ impl NodeKind {
         Self::MeetingParticipant,
         Self::MeetingTopic,
         Self::User,
+        Self::ChangeProposal,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +52,7 @@ impl NodeKind {
             Self::MeetingParticipant => "MeetingParticipant",
             Self::MeetingTopic => "MeetingTopic",
             Self::User => "User",
+            Self::ChangeProposal => "ChangeProposal",
         }
     }
 

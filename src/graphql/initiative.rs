@@ -124,6 +124,17 @@ impl Initiative {
         self.model.status.into()
     }
 
+    /// The version of what is stored, raised by every change: send it back as
+    /// `expectedVersion` when changing or moderating the initiative.
+    async fn version(&self) -> i32 {
+        self.model.version
+    }
+
+    /// When it was last submitted for moderation; null until then.
+    async fn submitted_at(&self) -> Option<DateTime> {
+        self.model.submitted_at.map(DateTime)
+    }
+
     /// When moderators published it; null until then.
     async fn published_at(&self) -> Option<DateTime> {
         self.model.published_at.map(DateTime)

@@ -4,11 +4,13 @@
 pub mod authentication;
 pub mod connection;
 pub mod context;
+pub mod contribution;
 pub mod enums;
 pub mod experience;
 pub mod id;
 pub mod initiative;
 pub mod meeting;
+pub mod moderation;
 pub mod node;
 pub mod organisation;
 pub mod professional;
@@ -32,12 +34,18 @@ pub struct Query(
     professional::ProfessionalQuery,
     authentication::AuthenticationQuery,
     user::UserQuery,
+    moderation::ModerationQuery,
     stats::StatsQuery,
 );
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
-pub struct Mutation(authentication::AuthenticationMutation, user::UserMutation);
+pub struct Mutation(
+    authentication::AuthenticationMutation,
+    user::UserMutation,
+    contribution::ContributionMutation,
+    moderation::ModerationMutation,
+);
 
 pub type CommunsSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -8,6 +8,7 @@ use super::{
     id::{GlobalId, NodeKind},
     initiative::Initiative,
     meeting::{Meeting, MeetingParticipant, MeetingTopic},
+    moderation::ChangeProposal,
     organisation::Organisation,
     professional::{Position, Professional},
     territory::Territory,
@@ -31,6 +32,7 @@ pub enum Node {
     MeetingParticipant(MeetingParticipant),
     MeetingTopic(MeetingTopic),
     User(User),
+    ChangeProposal(ChangeProposal),
 }
 
 /// Fetches the object behind a parsed id, if the caller may see it.
@@ -92,6 +94,11 @@ async fn fetch(loaders: &Loaders, id: GlobalId) -> Result<Option<Node>, AppError
             .load_one(uuid)
             .await?
             .map(|m| Node::User(User(m))),
+        NodeKind::ChangeProposal => loaders
+            .change_proposal
+            .load_one(uuid)
+            .await?
+            .map(|m| Node::ChangeProposal(ChangeProposal(m))),
     })
 }
 

@@ -26,6 +26,7 @@ macro_rules! keyed {
 }
 
 keyed!(
+    change_proposal,
     experience,
     initiative,
     meeting,

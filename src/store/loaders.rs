@@ -196,6 +196,8 @@ pub struct Loaders {
     pub experience: Cached<ById<experience::Entity>>,
     /// Accounts, as far as the caller may see them.
     pub user: Cached<ById<user::Entity>>,
+    /// Change proposals: their organisation's for partners, all for moderators.
+    pub change_proposal: Cached<ById<change_proposal::Entity>>,
     pub position: Cached<ById<position::Entity>>,
     pub meeting_participant: Cached<ById<meeting_participant::Entity>>,
     pub meeting_topic: Cached<ById<meeting_topic::Entity>>,
@@ -218,6 +220,17 @@ pub struct Loaders {
     pub children_of_territory: Cached<RowsBy<territory_parent::Entity>>,
     pub sub_themes: Cached<RowsBy<theme::Entity>>,
     pub current_positions: Cached<RowsBy<position::Entity>>,
+}
+
+/// The change proposals a scope lets the caller see: they are not public.
+fn proposals_in_scope(scope: &ContributionScope) -> Condition {
+    match scope {
+        ContributionScope::PublishedOnly => Condition::all().add(Expr::val(false)),
+        ContributionScope::PublishedAndOrganisation(own) => {
+            Condition::all().add(change_proposal::Column::OrganisationId.eq(*own))
+        }
+        ContributionScope::Everything => Condition::all(),
+    }
 }
 
 impl Loaders {
@@ -253,6 +266,7 @@ impl Loaders {
             meeting: cached(queue, ById::new(db, Condition::all())),
             experience: cached(queue, ById::new(db, visible_experiences.clone())),
             user: cached(queue, ById::new(db, users::visible(accounts))),
+            change_proposal: cached(queue, ById::new(db, proposals_in_scope(scope))),
             position: cached(queue, ById::new(db, Condition::all())),
             meeting_participant: cached(queue, ById::new(db, Condition::all())),
             meeting_topic: cached(queue, ById::new(db, Condition::all())),

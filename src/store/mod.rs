@@ -2,11 +2,13 @@
 //! and their request-scoped batching, and opening and migrating the database.
 
 pub mod batching;
+pub mod contributions;
 pub mod database;
 pub mod initiatives;
 pub mod keyed;
 pub mod loaders;
 pub mod login_failures;
+pub mod moderation_queue;
 pub mod page;
 pub mod reference;
 pub mod search;

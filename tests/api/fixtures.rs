@@ -101,6 +101,7 @@ pub async fn insert_initiative(db: &DatabaseConnection, new: NewInitiative<'_>) 
                 None => None,
             }),
             submitted_by: Set(None),
+            submitted_at: Set((new.status == ModerationStatus::Submitted).then_some(now)),
             published_at: Set((new.status == ModerationStatus::Published).then(|| {
                 new.published_on.map_or(now, |day| {
                     day.parse::<NaiveDate>()
@@ -220,6 +221,7 @@ pub async fn insert_experience(
             title: Set(title.to_owned()),
             body: Set(format!("Ce que nous avons fait : {title}.")),
             status: Set(status),
+            submitted_at: Set((status == ModerationStatus::Submitted).then_some(now)),
             published_at: Set((status == ModerationStatus::Published).then_some(now)),
             version: Set(1),
             created_at: Set(now),
