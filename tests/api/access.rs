@@ -388,3 +388,34 @@ async fn an_organisations_draft_experience_is_seen_by_its_partners_and_moderator
         assert_eq!(!body["data"]["draft"].is_null(), sees, "{who:?}");
     }
 }
+
+#[tokio::test]
+async fn every_account_contributes_and_only_moderators_read_the_queue() {
+    let app = TestApp::with_demo().await;
+    let callers = callers(&app).await;
+    let create = "mutation ($title: String!) { createInitiative(input: {
+        title: $title, summary: \"Résumé\" }) { initiative { status } } }";
+    let queue = "{ moderationQueue { totalCount } }";
+    for who in EVERYONE {
+        let created = run(
+            &app,
+            &callers,
+            who,
+            create,
+            json!({ "title": format!("Par {who:?}") }),
+        )
+        .await;
+        let expected = match who {
+            Who::Anonymous | Who::Deactivated => "UNAUTHENTICATED",
+            _ => "OK",
+        };
+        assert_eq!(outcome(&created), expected, "createInitiative by {who:?}");
+        let listed = run(&app, &callers, who, queue, json!({})).await;
+        let expected = match who {
+            Who::Anonymous | Who::Deactivated => "UNAUTHENTICATED",
+            Who::Partner | Who::OtherPartner => "FORBIDDEN",
+            Who::Moderator | Who::Admin => "OK",
+        };
+        assert_eq!(outcome(&listed), expected, "moderationQueue by {who:?}");
+    }
+}

@@ -130,3 +130,43 @@ async fn similar_initiatives_cost_the_same_whatever_how_many_are_asked() {
     }
     assert_eq!(counts[0], counts[1], "{counts:?}");
 }
+
+#[tokio::test]
+async fn the_moderation_queue_costs_the_same_statements_for_three_items_or_thirty() {
+    use entity::enums::{ModerationStatus, Role};
+    let app = TestApp::with_demo().await;
+    let moderator = app.account("m@exemple.fr", Role::Moderator, None).await;
+    let queue = "query ($first: Int!) { moderationQueue(first: $first) { totalCount nodes {
+        kind status organisation { name } author { email } changes { field } warnings { kind }
+        subject { ... on Initiative { title themes { name } } } } } }";
+    for index in 0..30 {
+        insert_initiative(
+            app.db(),
+            NewInitiative {
+                title: &format!("Soumission {index:02}"),
+                status: ModerationStatus::Submitted,
+                themes: &["aide-alimentaire"],
+                owner: Some("afev"),
+                ..Default::default()
+            },
+        )
+        .await;
+    }
+    let mut counts = Vec::new();
+    for first in [3, 30] {
+        let before = app.statements();
+        let data = app
+            .data_as(
+                &moderator.token,
+                queue,
+                serde_json::json!({ "first": first }),
+            )
+            .await;
+        assert_eq!(
+            data["moderationQueue"]["nodes"].as_array().unwrap().len(),
+            first
+        );
+        counts.push(app.statements() - before);
+    }
+    assert_eq!(counts[0], counts[1], "{counts:?}");
+}
