@@ -190,6 +190,7 @@ async fn create_postgres_database(server_url: &str, contents: Contents) -> Strin
         let database = Database::open(&DatabaseConfig {
             setting: DatabaseSetting::Url(with_database_name(server_url, &building)),
             max_connections: Some(1),
+            acquire_timeout: Duration::from_secs(10),
         })
         .await
         .unwrap();
@@ -261,12 +262,26 @@ impl TestApp {
         Self::spawn(Contents::Demo, tokens).await
     }
 
+    /// The demo app with its HTTP settings changed by `change`.
+    pub async fn with_demo_and_settings(change: impl FnOnce(&mut HttpSettings)) -> Self {
+        Self::spawn_with(Contents::Demo, test_tokens(&[]), change).await
+    }
+
     async fn spawn(contents: Contents, tokens: Tokens) -> Self {
+        Self::spawn_with(contents, tokens, |_| {}).await
+    }
+
+    async fn spawn_with(
+        contents: Contents,
+        tokens: Tokens,
+        change: impl FnOnce(&mut HttpSettings),
+    ) -> Self {
         let tokens = Arc::new(tokens);
         let (store, url, filled) = create_store(contents).await;
         let database = Database::open(&DatabaseConfig {
             setting: DatabaseSetting::Url(url.clone()),
             max_connections: None,
+            acquire_timeout: Duration::from_secs(10),
         })
         .await
         .expect("the test database opens");
@@ -277,13 +292,9 @@ impl TestApp {
                 .await
                 .expect("the demo loads");
         }
-        let router = communs::app(
-            &database.connection,
-            &HttpSettings {
-                request_timeout: Duration::from_secs(30),
-                tokens: tokens.clone(),
-            },
-        );
+        let mut settings = HttpSettings::new(tokens.clone());
+        change(&mut settings);
+        let router = communs::app(&database.connection, &settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a free port");
