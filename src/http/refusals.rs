@@ -56,3 +56,43 @@ pub fn log_panic(panic: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!(panic = %message, "a request panicked");
     StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::{Router, body::Body, middleware, routing::get};
+    use tower::ServiceExt;
+    use tower_http::catch_panic::CatchPanicLayer;
+
+    #[tokio::test]
+    async fn a_panic_answers_a_generic_error_that_shows_nothing_of_it() {
+        let router = Router::new()
+            .route(
+                "/",
+                get(|| async {
+                    let secret = "/srv/communs/data: connection refused";
+                    if !secret.is_empty() {
+                        panic!("{secret}");
+                    }
+                }),
+            )
+            .layer(CatchPanicLayer::custom(log_panic))
+            .layer(middleware::from_fn(as_graphql_errors));
+        let request = axum::http::Request::builder()
+            .uri("/")
+            .header(REQUEST_ID_HEADER, "r-1")
+            .body(Body::empty())
+            .unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 10_000)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            body,
+            json!({ "errors": [{ "message": "internal server error",
+                "extensions": { "code": "INTERNAL_SERVER_ERROR", "requestId": "r-1" } }] })
+        );
+    }
+}
