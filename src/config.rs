@@ -1,7 +1,11 @@
 //! Settings, read once at start-up from the environment (and `.env`), validated into typed
 //! values. A bad setting stops the start with one line naming it.
 
-use std::{net::SocketAddr, path::PathBuf, str::FromStr};
+use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+
+use ipnet::IpNet;
+
+use crate::graphql::limits::QueryLimits;
 
 /// Where the data lives when `DATABASE_URL` is not set.
 const DEFAULT_DATA_DIR: &str = "./data";
@@ -11,6 +15,12 @@ const DEFAULT_JWT_LIFETIME_SECS: u64 = 3600;
 const MAX_JWT_LIFETIME_SECS: u64 = 30 * 24 * 3600;
 const DEFAULT_JWT_ISSUER: &str = "communs";
 const DEFAULT_JWT_AUDIENCE: &str = "communs";
+const DEFAULT_BODY_LIMIT_BYTES: usize = 256 * 1024;
+const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 256;
+const DEFAULT_RATE_LIMIT_PER_ADDRESS: u32 = 600;
+const DEFAULT_RATE_LIMIT_PER_ACCOUNT: u32 = 1200;
+const DEFAULT_DATABASE_ACQUIRE_TIMEOUT_SECS: u64 = 3;
+const DEFAULT_SHUTDOWN_DRAIN_SECS: u64 = 20;
 /// The shortest signing secret accepted: 256 bits, the size of an HS256 key.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -86,6 +96,58 @@ pub struct DatabaseConfig {
     pub setting: DatabaseSetting,
     /// Pool size; `None` keeps the driver default (1 for SQLite, 10 for PostgreSQL).
     pub max_connections: Option<u32>,
+    /// How long a request waits for a connection before failing, e.g. while the database
+    /// is down.
+    pub acquire_timeout: Duration,
+}
+
+/// The origins browsers may call the API from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// Any origin. Safe because the API authenticates with bearer tokens, never cookies,
+    /// and credentials are never allowed.
+    Any,
+    /// Only these origins (`scheme://host[:port]`).
+    List(Vec<String>),
+}
+
+/// The limits and defences of the HTTP side: what one request may ask, how many run at
+/// once, how often one client may call.
+#[derive(Debug, Clone)]
+pub struct ProtectionConfig {
+    /// The largest request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// What one GraphQL document may ask for.
+    pub query_limits: QueryLimits,
+    /// Whether the schema answers introspection.
+    pub introspection: bool,
+    /// Whether validation errors suggest similar names.
+    pub suggestions: bool,
+    pub cors_origins: CorsOrigins,
+    /// Requests served at once; more are answered 503 at once.
+    pub max_concurrent_requests: usize,
+    /// Requests per minute from one client address; 0 for no limit.
+    pub rate_limit_per_address: u32,
+    /// Requests per minute with one account's token; 0 for no limit.
+    pub rate_limit_per_account: u32,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+impl Default for ProtectionConfig {
+    fn default() -> Self {
+        Self {
+            body_limit_bytes: DEFAULT_BODY_LIMIT_BYTES,
+            query_limits: QueryLimits::default(),
+            introspection: true,
+            suggestions: false,
+            cors_origins: CorsOrigins::Any,
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+            rate_limit_per_address: DEFAULT_RATE_LIMIT_PER_ADDRESS,
+            rate_limit_per_account: DEFAULT_RATE_LIMIT_PER_ACCOUNT,
+            trusted_proxies: Vec::new(),
+        }
+    }
 }
 
 /// The settings of the access tokens.
@@ -122,7 +184,10 @@ pub struct Config {
     pub listen_addr: SocketAddr,
     pub log_format: LogFormat,
     pub request_timeout_secs: u64,
+    /// How long requests in flight may take to finish after SIGTERM.
+    pub shutdown_drain_secs: u64,
     pub auth: AuthConfig,
+    pub protection: ProtectionConfig,
 }
 
 impl Config {
@@ -178,6 +243,114 @@ impl Config {
             })
             .transpose()?
             .unwrap_or(DEFAULT_REQUEST_TIMEOUT_SECS);
+
+        let number = |setting: &'static str, min: u64, max: u64| {
+            non_empty(setting)
+                .map(|value| match value.trim().parse::<u64>() {
+                    Ok(number) if (min..=max).contains(&number) => Ok(number),
+                    _ => Err(ConfigError::new(
+                        setting,
+                        format!("expected a whole number from {min} to {max}, got `{value}`"),
+                    )),
+                })
+                .transpose()
+        };
+        let flag = |setting: &'static str| {
+            non_empty(setting)
+                .map(|value| match value.trim().to_ascii_lowercase().as_str() {
+                    "true" | "1" | "yes" | "on" => Ok(true),
+                    "false" | "0" | "no" | "off" => Ok(false),
+                    _ => Err(ConfigError::new(
+                        setting,
+                        format!("expected `true` or `false`, got `{value}`"),
+                    )),
+                })
+                .transpose()
+        };
+        let acquire_timeout = Duration::from_secs(
+            number("DATABASE_ACQUIRE_TIMEOUT_SECS", 1, 600)?
+                .unwrap_or(DEFAULT_DATABASE_ACQUIRE_TIMEOUT_SECS),
+        );
+        let shutdown_drain_secs =
+            number("SHUTDOWN_DRAIN_SECS", 0, 3600)?.unwrap_or(DEFAULT_SHUTDOWN_DRAIN_SECS);
+        let defaults = ProtectionConfig::default();
+        let limits = QueryLimits::default();
+        let limit = |setting: &'static str, default: usize| -> Result<usize, ConfigError> {
+            Ok(number(setting, 1, 1_000_000)?.map_or(default, |value| value as usize))
+        };
+        let query_limits = QueryLimits {
+            max_tokens: limit("QUERY_MAX_TOKENS", limits.max_tokens)?,
+            max_depth: limit("QUERY_MAX_DEPTH", limits.max_depth)?,
+            max_fields: limit("QUERY_MAX_FIELDS", limits.max_fields)?,
+            max_complexity: limit("QUERY_MAX_COMPLEXITY", limits.max_complexity)?,
+            max_aliases: limit("QUERY_MAX_ALIASES", limits.max_aliases)?,
+            max_root_fields: limit("QUERY_MAX_ROOT_FIELDS", limits.max_root_fields)?,
+            max_directives: limit("QUERY_MAX_DIRECTIVES", limits.max_directives)?,
+        };
+        let cors_origins = match non_empty("CORS_ALLOWED_ORIGINS") {
+            None => CorsOrigins::Any,
+            Some(value) if value.trim() == "*" => CorsOrigins::Any,
+            Some(value) => CorsOrigins::List(
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|origin| !origin.is_empty())
+                    .map(|origin| {
+                        if is_origin(origin) {
+                            Ok(origin.trim_end_matches('/').to_owned())
+                        } else {
+                            Err(ConfigError::new(
+                                "CORS_ALLOWED_ORIGINS",
+                                format!(
+                                    "expected `*` or origins such as https://example.org, \
+                                     separated by commas; got `{origin}`"
+                                ),
+                            ))
+                        }
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
+        let trusted_proxies = non_empty("TRUSTED_PROXIES")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|entry| !entry.is_empty())
+                    .map(|entry| {
+                        entry
+                            .parse::<IpNet>()
+                            .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
+                            .map_err(|_| {
+                                ConfigError::new(
+                                    "TRUSTED_PROXIES",
+                                    format!(
+                                        "expected IP addresses or networks (10.0.0.0/8), \
+                                         separated by commas; got `{entry}`"
+                                    ),
+                                )
+                            })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let protection = ProtectionConfig {
+            body_limit_bytes: number("BODY_LIMIT_BYTES", 1024, 64 * 1024 * 1024)?
+                .map_or(defaults.body_limit_bytes, |value| value as usize),
+            query_limits,
+            introspection: flag("GRAPHQL_INTROSPECTION")?.unwrap_or(true),
+            // Suggestions help while developing; elsewhere they spell out the schema to
+            // whoever probes it, even with introspection off.
+            suggestions: flag("GRAPHQL_SUGGESTIONS")?.unwrap_or(setting.is_embedded()),
+            cors_origins,
+            max_concurrent_requests: number("MAX_CONCURRENT_REQUESTS", 1, 100_000)?
+                .map_or(defaults.max_concurrent_requests, |value| value as usize),
+            rate_limit_per_address: number("RATE_LIMIT_PER_ADDRESS", 0, 1_000_000)?
+                .map_or(defaults.rate_limit_per_address, |value| value as u32),
+            rate_limit_per_account: number("RATE_LIMIT_PER_ACCOUNT", 0, 1_000_000)?
+                .map_or(defaults.rate_limit_per_account, |value| value as u32),
+            trusted_proxies,
+        };
 
         let secret_long_enough = |setting: &'static str, secret: &str| {
             if secret.len() < MIN_JWT_SECRET_BYTES {
@@ -237,12 +410,28 @@ impl Config {
             database: DatabaseConfig {
                 setting,
                 max_connections,
+                acquire_timeout,
             },
             listen_addr,
             log_format,
             request_timeout_secs,
+            shutdown_drain_secs,
             auth,
+            protection,
         })
+    }
+}
+
+/// `scheme://host[:port]`, as browsers send it in `Origin`.
+fn is_origin(value: &str) -> bool {
+    let value = value.trim_end_matches('/');
+    match value.split_once("://") {
+        Some((scheme, rest)) => {
+            matches!(scheme, "http" | "https")
+                && !rest.is_empty()
+                && !rest.contains(['/', '*', ' ', '?', '#'])
+        }
+        None => false,
     }
 }
 
@@ -287,6 +476,23 @@ mod tests {
             ("JWT_SECRET", "too-short"),
             ("JWT_PREVIOUS_SECRETS", "too-short"),
             ("JWT_LIFETIME_SECS", "5"),
+            ("BODY_LIMIT_BYTES", "big"),
+            ("QUERY_MAX_DEPTH", "0"),
+            ("QUERY_MAX_TOKENS", "-1"),
+            ("QUERY_MAX_FIELDS", "many"),
+            ("QUERY_MAX_COMPLEXITY", "1.5"),
+            ("QUERY_MAX_ALIASES", "none"),
+            ("QUERY_MAX_ROOT_FIELDS", "x"),
+            ("QUERY_MAX_DIRECTIVES", "0"),
+            ("GRAPHQL_INTROSPECTION", "maybe"),
+            ("GRAPHQL_SUGGESTIONS", "2"),
+            ("CORS_ALLOWED_ORIGINS", "https://a.example, *.example"),
+            ("MAX_CONCURRENT_REQUESTS", "0"),
+            ("RATE_LIMIT_PER_ADDRESS", "lots"),
+            ("RATE_LIMIT_PER_ACCOUNT", "-5"),
+            ("TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "0"),
+            ("SHUTDOWN_DRAIN_SECS", "forever"),
         ] {
             let error = config(&[(name, value)]).unwrap_err();
             assert_eq!(error.setting, name);
@@ -312,6 +518,53 @@ mod tests {
         let older = "y".repeat(40);
         let config = config(&[("JWT_PREVIOUS_SECRETS", &format!("{old}, {older}"))]).unwrap();
         assert_eq!(config.auth.jwt_previous_secrets, [old, older]);
+    }
+
+    #[test]
+    fn the_limits_have_documented_defaults() {
+        let config = config(&[]).unwrap();
+        let protection = &config.protection;
+        assert_eq!(protection.body_limit_bytes, 256 * 1024);
+        assert_eq!(protection.query_limits, QueryLimits::default());
+        assert_eq!(protection.cors_origins, CorsOrigins::Any);
+        assert!(protection.introspection);
+        assert!(protection.trusted_proxies.is_empty());
+        assert_eq!(config.database.acquire_timeout, Duration::from_secs(3));
+        assert_eq!(config.shutdown_drain_secs, 20);
+    }
+
+    #[test]
+    fn suggestions_are_on_only_for_the_embedded_default_unless_set() {
+        assert!(config(&[]).unwrap().protection.suggestions);
+        let deployed = [("DATABASE_URL", "postgres://db/communs")];
+        assert!(!config(&deployed).unwrap().protection.suggestions);
+        let asked = [
+            ("DATABASE_URL", "postgres://db/communs"),
+            ("GRAPHQL_SUGGESTIONS", "true"),
+        ];
+        assert!(config(&asked).unwrap().protection.suggestions);
+    }
+
+    #[test]
+    fn origins_and_proxies_are_comma_separated_lists() {
+        let config = config(&[
+            (
+                "CORS_ALLOWED_ORIGINS",
+                "https://ressources.example, http://localhost:3000/",
+            ),
+            ("TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7, ::1"),
+            ("QUERY_MAX_DEPTH", "8"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.protection.cors_origins,
+            CorsOrigins::List(vec![
+                "https://ressources.example".to_owned(),
+                "http://localhost:3000".to_owned()
+            ])
+        );
+        assert_eq!(config.protection.trusted_proxies.len(), 3);
+        assert_eq!(config.protection.query_limits.max_depth, 8);
     }
 
     #[test]

@@ -66,10 +66,15 @@ impl Database {
 
 /// The router of the service over an open, migrated database.
 pub fn app(db: &DatabaseConnection, settings: &HttpSettings) -> Router {
+    let protection = &settings.protection;
     let state = AppState {
         db: db.clone(),
-        schema: graphql::build_schema(),
+        schema: graphql::build_schema_with(graphql::SchemaSettings {
+            introspection: protection.introspection,
+            suggestions: protection.suggestions,
+        }),
         tokens: settings.tokens.clone(),
+        protection: Arc::new(http::Protection::new(protection)),
     };
     http::router(state, settings)
 }
@@ -91,6 +96,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let settings = HttpSettings {
         request_timeout: Duration::from_secs(config.request_timeout_secs),
         tokens,
+        protection: config.protection.clone(),
     };
     accounts::passwords::prepare().await;
     let router = app(&database.connection, &settings);
@@ -100,13 +106,28 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let address = listener.local_addr().unwrap_or(config.listen_addr);
     tracing::info!(%address, "Communs is serving GraphQL on /graphql and GraphiQL on /");
     // The peer address counts failed logins per client.
-    axum::serve(
+    let drain = Duration::from_secs(config.shutdown_drain_secs);
+    let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("the server stopped on an error")?;
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        stopping.send_replace(true);
+    });
+    // After the signal, new connections are refused and the requests in flight finish;
+    // those still running when the drain time is over are cut.
+    let drain_over = async move {
+        let _ = stop_requested.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(drain).await;
+    };
+    tokio::select! {
+        result = server => result.context("the server stopped on an error")?,
+        () = drain_over => {
+            tracing::warn!(?drain, "drain time over: closing the requests still in flight");
+        }
+    }
     database.connection.close().await.ok();
     tracing::info!("stopped");
     Ok(())
@@ -155,7 +176,9 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-    tracing::info!("shutdown signal received: finishing the requests in flight");
+    tracing::info!(
+        "shutdown signal received: refusing new connections, finishing the requests in flight"
+    );
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod enums;
 pub mod experience;
 pub mod id;
 pub mod initiative;
+pub mod limits;
 pub mod meeting;
 pub mod moderation;
 pub mod node;
@@ -49,12 +50,42 @@ pub struct Mutation(
 
 pub type CommunsSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Builds the schema. The per-request state (caller, database, loaders) is added to each
-/// request by the HTTP handler, so the schema itself holds nothing.
+/// What the schema answers besides the API itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaSettings {
+    /// Whether `__schema` and `__type` answer (frontends and tools read the API from them).
+    pub introspection: bool,
+    /// Whether an unknown field's error suggests the names it resembles ("Did you mean…").
+    pub suggestions: bool,
+}
+
+impl Default for SchemaSettings {
+    fn default() -> Self {
+        Self {
+            introspection: true,
+            suggestions: false,
+        }
+    }
+}
+
+/// Builds the schema with the default settings.
 pub fn build_schema() -> CommunsSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .register_output_type::<node::Node>()
-        .finish()
+    build_schema_with(SchemaSettings::default())
+}
+
+/// Builds the schema. The per-request state (caller, database, loaders) is added to each
+/// request by the HTTP handler, so the schema itself holds nothing. The limits on a query's
+/// size are checked by the handler before the schema sees it (see [`limits`]).
+pub fn build_schema_with(settings: SchemaSettings) -> CommunsSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .register_output_type::<node::Node>();
+    if !settings.introspection {
+        builder = builder.disable_introspection();
+    }
+    if !settings.suggestions {
+        builder = builder.disable_suggestions();
+    }
+    builder.finish()
 }
 
 /// The schema in SDL, as checked in at `schema.graphql`.

@@ -1,5 +1,7 @@
 //! `/graphql`: one operation per request (no batches), queries over GET, everything over
-//! POST. Every error carries `extensions.code` and the request id.
+//! POST. Every error carries `extensions.code` and the request id. The guard in front of
+//! this handler (`guard.rs`) has already counted the client against its rate and chosen the
+//! response's media type.
 
 use async_graphql::{
     ParseRequestError, Response,
@@ -8,45 +10,53 @@ use async_graphql::{
         types::{ExecutableDocument, OperationType},
     },
 };
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use std::net::{IpAddr, SocketAddr};
+use async_graphql_axum::GraphQLRequest;
+use std::net::IpAddr;
 
 use axum::{
     Extension, Json,
-    extract::{ConnectInfo, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    extract::State,
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response as HttpResponse},
 };
-use serde_json::json;
+use serde_json::{Value as JsonValue, json};
 
-use super::{AppState, REQUEST_ID_HEADER, field_order::order_fields};
+use super::{AppState, REQUEST_ID_HEADER, field_order::order_fields, negotiation::MediaType};
 use crate::{
     accounts,
     domain::caller::Caller,
     error::AppError,
-    graphql::context::{RequestOrigin, RequestState},
+    graphql::{
+        context::{RequestOrigin, RequestState},
+        limits::Refusal,
+    },
     store::batching::{BatchQueue, Batched},
 };
 
-/// The peer address of the connection, when the server was started with it.
-type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
+/// The client address the guard decided on, for the handler (login throttling).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<IpAddr>);
 
 /// A request that is not a GraphQL request we accept, as a GraphQL-shaped error.
 pub struct RequestRefused {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// More `extensions`, such as the limit a query went over.
+    details: Vec<(&'static str, JsonValue)>,
+    /// Seconds for `Retry-After`.
+    retry_after: Option<u64>,
 }
 
 impl From<ParseRequestError> for RequestRefused {
     fn from(error: ParseRequestError) -> Self {
         let (status, message) = match error {
             ParseRequestError::PayloadTooLarge => {
-                return Self {
-                    status: StatusCode::PAYLOAD_TOO_LARGE,
-                    code: "PAYLOAD_TOO_LARGE",
-                    message: "the request body is too large".to_owned(),
-                };
+                return Self::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "PAYLOAD_TOO_LARGE",
+                    "the request body is too large",
+                );
             }
             ParseRequestError::UnsupportedBatch => (
                 StatusCode::BAD_REQUEST,
@@ -71,35 +81,78 @@ impl From<ParseRequestError> for RequestRefused {
                 "the request could not be read as a GraphQL request".to_owned(),
             ),
         };
-        Self {
-            status,
-            code: "BAD_REQUEST",
-            message,
-        }
+        Self::new(status, "BAD_REQUEST", message)
     }
 }
 
-/// Needed by the extractor; the handlers answer through [`RequestRefused::with_request_id`].
+/// Needed by the extractor; the handlers answer through [`RequestRefused::respond`].
 impl IntoResponse for RequestRefused {
     fn into_response(self) -> HttpResponse {
-        self.with_request_id("")
+        self.respond("", MediaType::Json)
     }
 }
 
 impl RequestRefused {
-    fn with_request_id(self, request_id: &str) -> HttpResponse {
-        let body = json!({
-            "errors": [{
-                "message": self.message,
-                "extensions": { "code": self.code, "requestId": request_id },
-            }]
-        });
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    /// Too many requests: retry after `seconds`.
+    pub fn rate_limited(seconds: u64) -> Self {
+        let mut refused = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMITED",
+            format!("too many requests; retry in {seconds} seconds"),
+        );
+        refused.details.push(("retryAfterSeconds", json!(seconds)));
+        refused.retry_after = Some(seconds);
+        refused
+    }
+
+    /// A document refused before it runs, like a validation error: 200 under
+    /// `application/json`, 400 under `application/graphql-response+json`.
+    fn in_document(refusal: Refusal, media: MediaType) -> Self {
+        let status = match media {
+            MediaType::Json => StatusCode::OK,
+            MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
+        };
+        let message = refusal.message();
+        match refusal {
+            Refusal::Exceeded { limit, max, .. } => {
+                let mut refused = Self::new(status, "QUERY_LIMIT_EXCEEDED", message);
+                refused.details.push(("limit", json!(limit.name())));
+                refused.details.push(("max", json!(max)));
+                refused
+            }
+            Refusal::FragmentCycle(_) => Self::new(status, "GRAPHQL_VALIDATION_FAILED", message),
+        }
+    }
+
+    pub fn respond(self, request_id: &str, media: MediaType) -> HttpResponse {
+        let mut extensions = serde_json::Map::new();
+        extensions.insert("code".to_owned(), json!(self.code));
+        for (name, value) in self.details {
+            extensions.insert(name.to_owned(), value);
+        }
+        extensions.insert("requestId".to_owned(), json!(request_id));
+        let body = json!({ "errors": [{ "message": self.message, "extensions": extensions }] });
         let mut response = (self.status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, media.header_value());
         if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(
+            headers.insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer error=\"invalid_token\""),
             );
+        }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -107,11 +160,7 @@ impl RequestRefused {
     /// A request whose credentials are present but not valid: it is refused as a whole,
     /// never run as anonymous.
     fn unauthenticated(message: String) -> Self {
-        Self {
-            status: StatusCode::UNAUTHORIZED,
-            code: "UNAUTHENTICATED",
-            message,
-        }
+        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message)
     }
 }
 
@@ -139,20 +188,16 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, Request
         Err(AppError::Unauthenticated(message)) => Err(RequestRefused::unauthenticated(message)),
         Err(error) => {
             let error = async_graphql::Error::from(error);
-            Err(RequestRefused {
-                status: StatusCode::INTERNAL_SERVER_ERROR,
-                code: "INTERNAL_SERVER_ERROR",
-                message: error.message,
-            })
+            Err(RequestRefused::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_SERVER_ERROR",
+                error.message,
+            ))
         }
     }
 }
 
-fn client_address(peer: Peer) -> Option<IpAddr> {
-    peer.map(|Extension(ConnectInfo(address))| address.ip())
-}
-
-fn request_id(headers: &HeaderMap) -> String {
+pub(crate) fn request_id(headers: &HeaderMap) -> String {
     headers
         .get(REQUEST_ID_HEADER)
         .and_then(|value| value.to_str().ok())
@@ -160,9 +205,12 @@ fn request_id(headers: &HeaderMap) -> String {
         .to_owned()
 }
 
+/// What the guard learnt about a request.
+type Guarded = (Extension<ClientAddress>, Extension<MediaType>);
+
 pub async fn post(
     State(state): State<AppState>,
-    peer: Peer,
+    (Extension(client), Extension(media)): Guarded,
     headers: HeaderMap,
     request: Result<GraphQLRequest<RequestRefused>, RequestRefused>,
 ) -> HttpResponse {
@@ -170,39 +218,45 @@ pub async fn post(
     match request {
         Ok(request) => {
             let request = request.into_inner();
-            let document = parse_query(&request.query).ok();
-            execute(&state, request, document, &headers, peer, &request_id).await
+            execute(
+                &state,
+                request,
+                Method::POST,
+                &headers,
+                client,
+                media,
+                &request_id,
+            )
+            .await
         }
-        Err(refused) => refused.with_request_id(&request_id),
+        Err(refused) => refused.respond(&request_id, media),
     }
 }
 
 /// GET carries queries only: a mutation must not run from a link or a prefetch.
 pub async fn get(
     State(state): State<AppState>,
-    peer: Peer,
+    (Extension(client), Extension(media)): Guarded,
     headers: HeaderMap,
     request: Result<GraphQLRequest<RequestRefused>, RequestRefused>,
 ) -> HttpResponse {
     let request_id = request_id(&headers);
-    let request = match request {
-        Ok(request) => request.into_inner(),
-        Err(refused) => return refused.with_request_id(&request_id),
-    };
-    let document = parse_query(&request.query).ok();
-    if let Some(operation) = document
-        .as_ref()
-        .and_then(|document| operation_type(document, request.operation_name.as_deref()))
-        && operation != OperationType::Query
-    {
-        return RequestRefused {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            code: "METHOD_NOT_ALLOWED",
-            message: "only queries may be sent with GET; use POST".to_owned(),
+    match request {
+        Ok(request) => {
+            let request = request.into_inner();
+            execute(
+                &state,
+                request,
+                Method::GET,
+                &headers,
+                client,
+                media,
+                &request_id,
+            )
+            .await
         }
-        .with_request_id(&request_id);
+        Err(refused) => refused.respond(&request_id, media),
     }
-    execute(&state, request, document, &headers, peer, &request_id).await
 }
 
 /// The type of the operation the request would run, when the document names it.
@@ -220,37 +274,66 @@ fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<O
     Some(operation.node.ty)
 }
 
-/// Runs a request whose query was parsed once by the handler (`document` is `None` when it
-/// does not parse): async-graphql parses it again for itself, but our own uses share this.
+/// Checks a request against the limits, then runs it. The query is parsed once here for
+/// our own uses (limits, field order); async-graphql parses it again for itself, once it
+/// is known to be within the limits.
 async fn execute(
     state: &AppState,
     request: async_graphql::Request,
-    document: Option<ExecutableDocument>,
+    method: Method,
     headers: &HeaderMap,
-    peer: Peer,
+    ClientAddress(client): ClientAddress,
+    media: MediaType,
     request_id: &str,
 ) -> HttpResponse {
     if request.query.trim().is_empty() {
-        return RequestRefused {
-            status: StatusCode::BAD_REQUEST,
-            code: "BAD_REQUEST",
-            message: "no query: send a GraphQL document in `query`".to_owned(),
+        return RequestRefused::new(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "no query: send a GraphQL document in `query`",
+        )
+        .respond(request_id, media);
+    }
+    let limits = &state.protection.query_limits;
+    if let Err(refusal) = limits.check_text(&request.query) {
+        return RequestRefused::in_document(refusal, media).respond(request_id, media);
+    }
+    let document = parse_query(&request.query).ok();
+    if let Some(document) = &document {
+        if let Err(refusal) = limits.check_document(document, &request.variables) {
+            return RequestRefused::in_document(refusal, media).respond(request_id, media);
         }
-        .with_request_id(request_id);
+        if method == Method::GET
+            && operation_type(document, request.operation_name.as_deref())
+                .is_some_and(|operation| operation != OperationType::Query)
+        {
+            let mut response = RequestRefused::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                "only queries may be sent with GET; use POST",
+            )
+            .respond(request_id, media);
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
     }
     let caller = match caller(state, headers).await {
         Ok(caller) => caller,
-        Err(refused) => return refused.with_request_id(request_id),
+        Err(refused) => return refused.respond(request_id, media),
     };
+    if let Some(account) = caller.account()
+        && let Err(seconds) = state.protection.rate_limiter.check_account(account.id)
+    {
+        return RequestRefused::rate_limited(seconds).respond(request_id, media);
+    }
     // Kept to order the response's fields.
     let operation_name = request.operation_name.clone();
     let variables = request.variables.clone();
     let batches = BatchQueue::default();
     let request = request.data(RequestState::new(
-        RequestOrigin {
-            caller,
-            client: client_address(peer),
-        },
+        RequestOrigin { caller, client },
         state.db.clone(),
         state.tokens.clone(),
         &batches,
@@ -267,7 +350,37 @@ async fn execute(
         );
     }
     label_errors(&mut response, request_id, document.is_some());
-    GraphQLResponse::from(response).into_response()
+    respond(response, media)
+}
+
+/// The response in the negotiated media type. Under `application/graphql-response+json`, a
+/// request that did not run (parse, validation or variable errors: no data, no error with
+/// a path) is a 400 without a `data` entry; under `application/json` it is a 200.
+fn respond(response: Response, media: MediaType) -> HttpResponse {
+    let not_run = matches!(response.data, async_graphql::Value::Null)
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty());
+    // Serialised as is: a `serde_json::Value` would sort the fields, which are in query order.
+    let (status, body) = if not_run && media == MediaType::GraphqlResponse {
+        let errors = json!({ "errors": response.errors });
+        (StatusCode::BAD_REQUEST, serde_json::to_string(&errors))
+    } else {
+        (StatusCode::OK, serde_json::to_string(&response))
+    };
+    let body = body.unwrap_or_else(|_| {
+        r#"{"errors":[{"message":"internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#
+            .to_owned()
+    });
+    let mut http = (status, body).into_response();
+    http.headers_mut()
+        .insert(header::CONTENT_TYPE, media.header_value());
+    if response.is_ok()
+        && let Some(cache_control) = response.cache_control.value()
+        && let Ok(value) = HeaderValue::from_str(&cache_control)
+    {
+        http.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
+    http
 }
 
 /// Gives every error a code and the request id. Errors from resolvers already carry their

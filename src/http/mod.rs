@@ -1,24 +1,31 @@
 //! The HTTP side: routes, the GraphQL endpoint, health checks, and the layers every request
-//! goes through (request id, tracing, timeout, CORS, body limit).
+//! goes through (request id, tracing, timeout, CORS, body limit), with the guard of
+//! `/graphql` (rate limits, media types, concurrency).
 
+pub mod client;
 mod field_order;
 mod graphql_endpoint;
+mod guard;
 mod health;
+pub mod negotiation;
 mod refusals;
 
 use std::{sync::Arc, time::Duration};
 
 use axum::{
     Router,
-    http::{HeaderName, Method, Request, StatusCode, header},
+    http::{HeaderName, HeaderValue, Method, Request, StatusCode, header},
     middleware,
     response::Html,
     routing::get,
 };
+use ipnet::IpNet;
 use sea_orm::DatabaseConnection;
+use tokio::sync::Semaphore;
 use tower::ServiceBuilder;
 use tower_http::{
-    cors::{Any, CorsLayer},
+    catch_panic::CatchPanicLayer,
+    cors::{AllowOrigin, Any, CorsLayer},
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     timeout::TimeoutLayer,
@@ -26,10 +33,11 @@ use tower_http::{
 };
 use tracing::Level;
 
-use crate::{accounts::tokens::Tokens, graphql::CommunsSchema};
-
-/// The largest request body accepted, in bytes: far above any real query.
-const MAX_BODY_BYTES: usize = 1024 * 1024;
+use crate::{
+    accounts::tokens::Tokens,
+    config::{CorsOrigins, ProtectionConfig},
+    graphql::{CommunsSchema, limits::QueryLimits},
+};
 
 pub(crate) const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -39,6 +47,29 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub schema: CommunsSchema,
     pub tokens: Arc<Tokens>,
+    pub protection: Arc<Protection>,
+}
+
+/// The defences of `/graphql`, shared by every request.
+pub struct Protection {
+    pub query_limits: QueryLimits,
+    pub trusted_proxies: Vec<IpNet>,
+    pub rate_limiter: client::RateLimiter,
+    concurrency: Arc<Semaphore>,
+}
+
+impl Protection {
+    pub fn new(config: &ProtectionConfig) -> Self {
+        Self {
+            query_limits: config.query_limits.clone(),
+            trusted_proxies: config.trusted_proxies.clone(),
+            rate_limiter: client::RateLimiter::new(
+                config.rate_limit_per_address,
+                config.rate_limit_per_account,
+            ),
+            concurrency: guard::concurrency(config.max_concurrent_requests),
+        }
+    }
 }
 
 /// Settings of the HTTP layer.
@@ -47,21 +78,44 @@ pub struct HttpSettings {
     pub request_timeout: Duration,
     /// Issues and verifies the bearer tokens.
     pub tokens: Arc<Tokens>,
+    /// Limits, rate limits, CORS, trusted proxies.
+    pub protection: ProtectionConfig,
+}
+
+impl HttpSettings {
+    /// The defaults, signing with `tokens`.
+    pub fn new(tokens: Arc<Tokens>) -> Self {
+        Self {
+            request_timeout: Duration::from_secs(30),
+            tokens,
+            protection: ProtectionConfig::default(),
+        }
+    }
 }
 
 /// The whole router, as served and as tested.
 pub fn router(state: AppState, settings: &HttpSettings) -> Router {
     // Third-party frontends call the API from their own origins, with a bearer token rather
-    // than cookies, so any origin may call it.
+    // than cookies: credentials are never allowed, so even `*` lets no site act with a
+    // visitor's cookies.
+    let origins = match &settings.protection.cors_origins {
+        CorsOrigins::Any => AllowOrigin::from(Any),
+        CorsOrigins::List(origins) => AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
+        ),
+    };
     let cors = CorsLayer::new()
-        .allow_origin(Any)
+        .allow_origin(origins)
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([
             header::CONTENT_TYPE,
             header::AUTHORIZATION,
+            header::ACCEPT,
             REQUEST_ID_HEADER,
         ])
-        .expose_headers([REQUEST_ID_HEADER]);
+        .expose_headers([REQUEST_ID_HEADER, header::RETRY_AFTER]);
     let layers = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
         .layer(
@@ -83,7 +137,12 @@ pub fn router(state: AppState, settings: &HttpSettings) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
         .layer(middleware::from_fn(refusals::as_graphql_errors))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // A panic answers 500, turned into a generic GraphQL error just above; its message
+        // is logged, never sent.
+        .layer(CatchPanicLayer::custom(refusals::log_panic))
+        .layer(RequestBodyLimitLayer::new(
+            settings.protection.body_limit_bytes,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,
             settings.request_timeout,
@@ -93,7 +152,9 @@ pub fn router(state: AppState, settings: &HttpSettings) -> Router {
         .route("/", get(graphiql))
         .route(
             "/graphql",
-            get(graphql_endpoint::get).post(graphql_endpoint::post),
+            get(graphql_endpoint::get)
+                .post(graphql_endpoint::post)
+                .layer(middleware::from_fn_with_state(state.clone(), guard::guard)),
         )
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))

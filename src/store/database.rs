@@ -45,8 +45,10 @@ pub async fn connect(
     let mut options = ConnectOptions::new(url.clone());
     options
         .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10));
+        .connect_timeout(Duration::from_secs(5).min(config.acquire_timeout))
+        // While the database is down, a request fails after this wait rather than queueing;
+        // the pool opens new connections by itself once it is back.
+        .acquire_timeout(config.acquire_timeout);
     if let Some(max) = config.max_connections {
         options.max_connections(max);
     }

@@ -21,6 +21,10 @@ use serde_json::{Value, json};
 
 /// The secret the test servers sign their tokens with.
 pub const TEST_JWT_SECRET: &str = "the-test-servers-own-secret-of-48-bytes-or-more!";
+/// How long the test servers wait for a database connection: longer than the default, for
+/// tests that run many requests at once on a busy machine.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The password of the accounts tests create.
 pub const TEST_PASSWORD: &str = "un mot de passe de test";
 
@@ -190,6 +194,7 @@ async fn create_postgres_database(server_url: &str, contents: Contents) -> Strin
         let database = Database::open(&DatabaseConfig {
             setting: DatabaseSetting::Url(with_database_name(server_url, &building)),
             max_connections: Some(1),
+            acquire_timeout: ACQUIRE_TIMEOUT,
         })
         .await
         .unwrap();
@@ -261,12 +266,32 @@ impl TestApp {
         Self::spawn(Contents::Demo, tokens).await
     }
 
+    /// The demo app with its HTTP settings changed by `change`.
+    pub async fn with_demo_and_settings(change: impl FnOnce(&mut HttpSettings)) -> Self {
+        Self::spawn_with(Contents::Demo, test_tokens(&[]), change, ACQUIRE_TIMEOUT).await
+    }
+
+    /// The demo app, waiting at most `acquire_timeout` for a database connection.
+    pub async fn with_demo_and_acquire_timeout(acquire_timeout: Duration) -> Self {
+        Self::spawn_with(Contents::Demo, test_tokens(&[]), |_| {}, acquire_timeout).await
+    }
+
     async fn spawn(contents: Contents, tokens: Tokens) -> Self {
+        Self::spawn_with(contents, tokens, |_| {}, ACQUIRE_TIMEOUT).await
+    }
+
+    async fn spawn_with(
+        contents: Contents,
+        tokens: Tokens,
+        change: impl FnOnce(&mut HttpSettings),
+        acquire_timeout: Duration,
+    ) -> Self {
         let tokens = Arc::new(tokens);
         let (store, url, filled) = create_store(contents).await;
         let database = Database::open(&DatabaseConfig {
             setting: DatabaseSetting::Url(url.clone()),
             max_connections: None,
+            acquire_timeout,
         })
         .await
         .expect("the test database opens");
@@ -277,13 +302,9 @@ impl TestApp {
                 .await
                 .expect("the demo loads");
         }
-        let router = communs::app(
-            &database.connection,
-            &HttpSettings {
-                request_timeout: Duration::from_secs(30),
-                tokens: tokens.clone(),
-            },
-        );
+        let mut settings = HttpSettings::new(tokens.clone());
+        change(&mut settings);
+        let router = communs::app(&database.connection, &settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a free port");
