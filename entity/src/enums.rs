@@ -135,6 +135,11 @@ string_enum!(
         RequestChanges => "REQUEST_CHANGES",
         Archive => "ARCHIVE",
         Restore => "RESTORE",
+        // Reference data and personal data.
+        Delete => "DELETE",
+        Merge => "MERGE",
+        Erase => "ERASE",
+        ChangeVisibility => "CHANGE_VISIBILITY",
     }
 );
 
@@ -143,5 +148,10 @@ string_enum!(
     SubjectType {
         Initiative => "INITIATIVE",
         Experience => "EXPERIENCE",
+        // Reference data and personal data.
+        Territory => "TERRITORY",
+        Theme => "THEME",
+        Organisation => "ORGANISATION",
+        Professional => "PROFESSIONAL",
     }
 );

@@ -14,6 +14,12 @@ pub enum Capability {
     SeeAllContactDetails,
     /// See the contributions of one's own organisation in every state.
     SeeOwnOrganisationContributions,
+    /// Create, change, delete and merge territories, organisations and professionals.
+    ManageReferenceData,
+    /// Create, change, delete and merge themes.
+    ManageThemes,
+    /// Export and erase anyone's personal data, and change anyone's contact visibility.
+    ManagePersonalData,
 }
 
 impl Capability {
@@ -25,6 +31,8 @@ impl Capability {
                 matches!(role, Role::Moderator | Role::Admin)
             }
             Self::SeeOwnOrganisationContributions => true,
+            Self::ManageReferenceData | Self::ManagePersonalData => role == Role::Admin,
+            Self::ManageThemes => matches!(role, Role::Moderator | Role::Admin),
         }
     }
 
@@ -35,6 +43,9 @@ impl Capability {
             Self::SeeAllContributions => "see every contribution (moderators and admins only)",
             Self::SeeAllContactDetails => "see every contact detail (moderators and admins only)",
             Self::SeeOwnOrganisationContributions => "see its organisation's contributions",
+            Self::ManageReferenceData => "manage reference data (admins only)",
+            Self::ManageThemes => "manage themes (moderators and admins only)",
+            Self::ManagePersonalData => "manage other people's personal data (admins only)",
         }
     }
 }
@@ -48,6 +59,21 @@ mod tests {
         assert!(Capability::ManageAccounts.is_granted_to(Role::Admin));
         assert!(!Capability::ManageAccounts.is_granted_to(Role::Moderator));
         assert!(!Capability::ManageAccounts.is_granted_to(Role::Partner));
+    }
+
+    #[test]
+    fn only_admins_manage_reference_and_personal_data_moderators_also_themes() {
+        for capability in [
+            Capability::ManageReferenceData,
+            Capability::ManagePersonalData,
+        ] {
+            assert!(capability.is_granted_to(Role::Admin));
+            assert!(!capability.is_granted_to(Role::Moderator));
+            assert!(!capability.is_granted_to(Role::Partner));
+        }
+        assert!(Capability::ManageThemes.is_granted_to(Role::Admin));
+        assert!(Capability::ManageThemes.is_granted_to(Role::Moderator));
+        assert!(!Capability::ManageThemes.is_granted_to(Role::Partner));
     }
 
     #[test]

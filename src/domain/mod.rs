@@ -7,6 +7,8 @@ pub mod caller;
 pub mod initiative_query;
 pub mod login_throttle;
 pub mod page;
+pub mod reference;
 pub mod search;
+pub mod territory_file;
 pub mod text;
 pub mod visibility;

@@ -128,3 +128,15 @@ pub enum Role {
     /// A moderator who also manages accounts.
     Admin,
 }
+
+/// Who may see a professional's e-mail and phone.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ContactVisibility")]
+pub enum ContactVisibility {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in account.
+    Members,
+    /// Moderators, admins and the person's own account only.
+    Private,
+}

@@ -11,7 +11,9 @@ pub mod initiative;
 pub mod meeting;
 pub mod node;
 pub mod organisation;
+pub mod personal_data;
 pub mod professional;
+pub mod reference_admin;
 pub mod scalars;
 pub mod stats;
 pub mod territory;
@@ -33,11 +35,17 @@ pub struct Query(
     authentication::AuthenticationQuery,
     user::UserQuery,
     stats::StatsQuery,
+    personal_data::PersonalDataQuery,
 );
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
-pub struct Mutation(authentication::AuthenticationMutation, user::UserMutation);
+pub struct Mutation(
+    authentication::AuthenticationMutation,
+    user::UserMutation,
+    reference_admin::ReferenceAdminMutation,
+    personal_data::PersonalDataMutation,
+);
 
 pub type CommunsSchema = Schema<Query, Mutation, EmptySubscription>;
 

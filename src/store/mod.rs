@@ -2,6 +2,7 @@
 //! and their request-scoped batching, and opening and migrating the database.
 
 pub mod batching;
+pub mod curation;
 pub mod database;
 pub mod initiatives;
 pub mod keyed;
