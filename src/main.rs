@@ -168,12 +168,20 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     .await
                     .map_err(describe)?;
             for malformed in &report.malformed {
-                eprintln!(
-                    "{}:{}: malformed line: {}",
-                    file.display(),
-                    malformed.line,
-                    malformed.message
-                );
+                match &malformed.code {
+                    Some(code) => eprintln!(
+                        "{}:{}: malformed line ({code}): {}",
+                        file.display(),
+                        malformed.line,
+                        malformed.message
+                    ),
+                    None => eprintln!(
+                        "{}:{}: malformed line: {}",
+                        file.display(),
+                        malformed.line,
+                        malformed.message
+                    ),
+                }
             }
             for (line, message) in &report.unknown_parents {
                 eprintln!("{}:{line}: {message}", file.display());
@@ -196,6 +204,12 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 report.links_removed,
                 report.malformed.len()
             );
+            if !report.malformed.is_empty() {
+                println!(
+                    "codes missing from the file were not marked no longer valid: \
+                     fix the malformed lines and import again"
+                );
+            }
             if report.changed_nothing() {
                 println!("nothing to do: the territories already match the file");
             }

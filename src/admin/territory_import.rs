@@ -3,7 +3,7 @@
 //! official code: a new code is created, a new name renames (the old slug keeps
 //! resolving), a code that came back is valid again, and a code of the file's kind that is
 //! no longer in the file gets `valid_to` (it is never deleted: initiatives may refer to
-//! it). The parents of the kind the file gives (the region of a department, the
+//! it); this is skipped when lines are malformed. The parents of the kind the file gives (the region of a department, the
 //! department of a municipality, the intercommunality of a municipality, the
 //! municipalities of a QPV) are replaced by the file's. A second import of the same file
 //! changes nothing.
@@ -37,7 +37,8 @@ pub struct ImportReport {
     pub renamed: usize,
     /// Codes that had been marked no longer valid and are in the file again.
     pub revalidated: usize,
-    /// Codes of the file's kind no longer in the file, now marked no longer valid.
+    /// Codes of the file's kind no longer in the file, now marked no longer valid (only
+    /// when no line is malformed).
     pub expired: usize,
     pub links_added: usize,
     pub links_removed: usize,
@@ -277,19 +278,20 @@ pub async fn import(
             .await?;
     }
 
-    // Codes gone from the file: no longer valid. A malformed line still holds its code.
-    let present: HashSet<&str> = wanted
-        .keys()
-        .map(String::as_str)
-        .chain(report.malformed.iter().filter_map(|m| m.code.as_deref()))
-        .collect();
-    let gone: Vec<Uuid> = by_code
-        .iter()
-        .filter(|((k, code), t)| {
-            *k == kind && t.valid_to.is_none() && !present.contains(code.as_str())
-        })
-        .map(|(_, t)| t.id)
-        .collect();
+    // Codes gone from the file: no longer valid. Not while lines are malformed: a line
+    // that could not be read must not make its territory look gone.
+    let present: HashSet<&str> = wanted.keys().map(String::as_str).collect();
+    let gone: Vec<Uuid> = if report.malformed.is_empty() {
+        by_code
+            .iter()
+            .filter(|((k, code), t)| {
+                *k == kind && t.valid_to.is_none() && !present.contains(code.as_str())
+            })
+            .map(|(_, t)| t.id)
+            .collect()
+    } else {
+        Vec::new()
+    };
     report.expired = gone.len();
     for chunk in gone.chunks(CHUNK) {
         territory::Entity::update_many()

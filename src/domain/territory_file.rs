@@ -68,8 +68,7 @@ pub struct TerritoryLine {
 pub struct Malformed {
     pub line: usize,
     pub message: String,
-    /// The code of the line when it could be read, so that a malformed line does not make
-    /// its territory look gone from the file.
+    /// The code of the line when it could be read, for the report.
     pub code: Option<String>,
 }
 

@@ -24,5 +24,6 @@ mod search;
 mod similar;
 mod statements;
 mod stats;
+mod territory_import;
 mod throttling;
 mod tokens;
