@@ -153,5 +153,6 @@ string_enum!(
         Theme => "THEME",
         Organisation => "ORGANISATION",
         Professional => "PROFESSIONAL",
+        Meeting => "MEETING",
     }
 );

@@ -3,6 +3,7 @@
 //! and people's data rights. Each function checks the rules and writes its change in one
 //! transaction, logged in the audit log where history needs it.
 
+pub mod meetings;
 pub mod personal_data;
 pub mod territory_import;
 
@@ -56,7 +57,7 @@ async fn refuse_if_referenced<C: ConnectionTrait>(
     )))
 }
 
-async fn check_exists<C: ConnectionTrait>(
+pub(crate) async fn check_exists<C: ConnectionTrait>(
     db: &C,
     kind: ReferenceKind,
     field: &str,
@@ -70,6 +71,10 @@ async fn check_exists<C: ConnectionTrait>(
             .await?
             .is_some(),
         ReferenceKind::Professional => professional::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .is_some(),
+        ReferenceKind::Meeting => entity::meeting::Entity::find_by_id(id)
             .one(db)
             .await?
             .is_some(),
@@ -87,7 +92,7 @@ async fn check_exists<C: ConnectionTrait>(
 /// Deletes the row `id` of `kind` (already loaded, so known to exist, with its `slug`):
 /// refused with CONFLICT while referenced, unless `replacement` names the row to move the
 /// references to; the row's slugs then resolve to the replacement.
-async fn delete_row<C: ConnectionTrait>(
+pub(crate) async fn delete_row<C: ConnectionTrait>(
     db: &C,
     actor: &Account,
     kind: ReferenceKind,

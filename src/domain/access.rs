@@ -18,6 +18,8 @@ pub enum Capability {
     ManageReferenceData,
     /// Create, change, delete and merge themes.
     ManageThemes,
+    /// Record meetings: their participants, topics and reported initiatives.
+    RecordMeetings,
     /// Export and erase anyone's personal data, and change anyone's contact visibility.
     ManagePersonalData,
 }
@@ -32,7 +34,9 @@ impl Capability {
             }
             Self::SeeOwnOrganisationContributions => true,
             Self::ManageReferenceData | Self::ManagePersonalData => role == Role::Admin,
-            Self::ManageThemes => matches!(role, Role::Moderator | Role::Admin),
+            Self::ManageThemes | Self::RecordMeetings => {
+                matches!(role, Role::Moderator | Role::Admin)
+            }
         }
     }
 
@@ -45,6 +49,7 @@ impl Capability {
             Self::SeeOwnOrganisationContributions => "see its organisation's contributions",
             Self::ManageReferenceData => "manage reference data (admins only)",
             Self::ManageThemes => "manage themes (moderators and admins only)",
+            Self::RecordMeetings => "record meetings (moderators and admins only)",
             Self::ManagePersonalData => "manage other people's personal data (admins only)",
         }
     }
@@ -62,7 +67,7 @@ mod tests {
     }
 
     #[test]
-    fn only_admins_manage_reference_and_personal_data_moderators_also_themes() {
+    fn only_admins_manage_reference_and_personal_data_moderators_also_themes_and_meetings() {
         for capability in [
             Capability::ManageReferenceData,
             Capability::ManagePersonalData,
@@ -71,9 +76,11 @@ mod tests {
             assert!(!capability.is_granted_to(Role::Moderator));
             assert!(!capability.is_granted_to(Role::Partner));
         }
-        assert!(Capability::ManageThemes.is_granted_to(Role::Admin));
-        assert!(Capability::ManageThemes.is_granted_to(Role::Moderator));
-        assert!(!Capability::ManageThemes.is_granted_to(Role::Partner));
+        for capability in [Capability::ManageThemes, Capability::RecordMeetings] {
+            assert!(capability.is_granted_to(Role::Admin));
+            assert!(capability.is_granted_to(Role::Moderator));
+            assert!(!capability.is_granted_to(Role::Partner));
+        }
     }
 
     #[test]

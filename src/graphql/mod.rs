@@ -9,6 +9,7 @@ pub mod experience;
 pub mod id;
 pub mod initiative;
 pub mod meeting;
+pub mod meeting_admin;
 pub mod node;
 pub mod organisation;
 pub mod personal_data;
@@ -44,6 +45,7 @@ pub struct Mutation(
     authentication::AuthenticationMutation,
     user::UserMutation,
     reference_admin::ReferenceAdminMutation,
+    meeting_admin::MeetingAdminMutation,
     personal_data::PersonalDataMutation,
 );
 

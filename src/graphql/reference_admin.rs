@@ -64,11 +64,11 @@ fn optional_id(
 #[derive(InputObject)]
 pub struct DeleteInput {
     /// The row to delete.
-    id: ID,
+    pub id: ID,
     /// A row of the same kind to move every reference to (initiatives, positions, …).
     /// Without it, deleting a row still referenced is refused with CONFLICT, listing what
     /// references it.
-    replacement_id: Option<ID>,
+    pub replacement_id: Option<ID>,
 }
 
 /// Two rows of the same kind, one a duplicate of the other.
@@ -321,8 +321,14 @@ fn merge_args(kind: NodeKind, input: &MergeInput) -> Result<(uuid::Uuid, uuid::U
     ))
 }
 
+impl DeletePayload {
+    pub fn new(id: ID) -> Self {
+        Self { deleted_id: id }
+    }
+}
+
 fn deleted(id: ID) -> DeletePayload {
-    DeletePayload { deleted_id: id }
+    DeletePayload::new(id)
 }
 
 #[derive(Default)]

@@ -20,6 +20,7 @@ pub enum ReferenceKind {
     Theme,
     Organisation,
     Professional,
+    Meeting,
 }
 
 /// A column that points at a row of a reference table.
@@ -65,6 +66,7 @@ impl ReferenceKind {
             Self::Theme => "theme",
             Self::Organisation => "organisation",
             Self::Professional => "professional",
+            Self::Meeting => "meeting",
         }
     }
 
@@ -74,6 +76,7 @@ impl ReferenceKind {
             Self::Theme => SubjectType::Theme,
             Self::Organisation => SubjectType::Organisation,
             Self::Professional => SubjectType::Professional,
+            Self::Meeting => SubjectType::Meeting,
         }
     }
 
@@ -84,6 +87,7 @@ impl ReferenceKind {
             Self::Theme => THEME_REFERENCES,
             Self::Organisation => ORGANISATION_REFERENCES,
             Self::Professional => PROFESSIONAL_REFERENCES,
+            Self::Meeting => MEETING_REFERENCES,
         }
     }
 }
@@ -128,6 +132,13 @@ const ORGANISATION_REFERENCES: &[Reference] = &[
     ),
     plain("experience", "organisation_id", "experiences"),
 ];
+
+const MEETING_REFERENCES: &[Reference] = &[link(
+    "initiative_meeting",
+    "meeting_id",
+    "initiatives reported",
+    "initiative_id",
+)];
 
 const PROFESSIONAL_REFERENCES: &[Reference] = &[
     plain("position", "professional_id", "positions"),

@@ -186,7 +186,7 @@ macro_rules! by_slug {
     };
 }
 
-by_slug!(meeting_by_slug, meeting);
+by_slug!(meeting_by_slug, meeting, Meeting);
 by_slug!(territory_by_slug, territory, Territory);
 by_slug!(theme_by_slug, theme, Theme);
 by_slug!(organisation_by_slug, organisation, Organisation);

@@ -59,13 +59,16 @@ async fn tokens(app: &TestApp) -> Tokens {
 }
 
 #[tokio::test]
-async fn themes_are_for_moderators_and_admins_the_rest_of_reference_data_for_admins() {
+async fn themes_and_meetings_are_for_moderators_and_admins_the_rest_of_reference_data_for_admins() {
     let app = TestApp::with_demo().await;
     let tokens = tokens(&app).await;
     let theme = app.id_of(r#"theme(slug: "vie-associative")"#).await;
     let organisation = app.id_of(r#"organisation(slug: "afev")"#).await;
     let professional = app.id_of(r#"professional(slug: "johan-chanal")"#).await;
     let territory = app.id_of(r#"territory(slug: "metz")"#).await;
+    let meeting = app
+        .id_of(r#"meeting(slug: "gouter-visio-dsu-grand-est-2020-05-14")"#)
+        .await;
     let unknown = |kind: &str| format!("{kind}:{UNKNOWN}");
     let other = |kind: &str| format!("{kind}:{OTHER_UNKNOWN}");
     // (mutation, variables, whether moderators may).
@@ -158,6 +161,22 @@ async fn themes_are_for_moderators_and_admins_the_rest_of_reference_data_for_adm
         (
             "mutation ($id: ID!) { deleteTerritory(input: { id: $id }) { deletedId } }",
             json!({ "id": unknown("Territory") }),
+            false,
+        ),
+        (
+            r#"mutation { createMeeting(input: { title: "Matrice", heldOn: "2020-06-11",
+                format: VIDEO }) { meeting { id } } }"#,
+            json!({}),
+            true,
+        ),
+        (
+            "mutation ($id: ID!) { updateMeeting(input: { id: $id, format: HYBRID }) { meeting { id } } }",
+            json!({ "id": meeting }),
+            true,
+        ),
+        (
+            "mutation ($id: ID!) { deleteMeeting(input: { id: $id }) { deletedId } }",
+            json!({ "id": unknown("Meeting") }),
             false,
         ),
     ];
@@ -636,5 +655,118 @@ async fn a_failed_merge_changes_nothing() {
     assert_eq!(
         data["professional"]["currentPositions"][0]["jobTitle"],
         "Rénovation urbaine"
+    );
+}
+
+const CREATE_MEETING: &str = "mutation ($input: CreateMeetingInput!) {
+    createMeeting(input: $input) { meeting { id slug title
+        participants { role jobTitle professional { slug } }
+        topics { position question } initiatives { slug } } } }";
+
+#[tokio::test]
+async fn a_moderator_records_a_meeting_with_its_participants_topics_and_initiatives() {
+    let app = TestApp::with_demo().await;
+    let tokens = tokens(&app).await;
+    let person = |slug: &str| format!(r#"professional(slug: "{slug}")"#);
+    let julie = app.id_of(&person("julie-parachini")).await;
+    let johan = app.id_of(&person("johan-chanal")).await;
+    let initiative = app
+        .id_of(r#"initiative(slug: "club-d-echecs-en-mode-virtuel")"#)
+        .await;
+    let created = app
+        .data_as(
+            &tokens.moderator,
+            CREATE_MEETING,
+            json!({ "input": {
+                "title": "Goûter visio DSU Grand Est",
+                "heldOn": "2020-06-11",
+                "format": "VIDEO",
+                "participants": [
+                    { "professionalId": johan, "role": "FACILITATOR" },
+                    { "professionalId": julie, "jobTitle": "Cohésion sociale" },
+                ],
+                "topics": ["Quelle suite pour les paniers solidaires ?"],
+                "initiativeIds": [initiative],
+            } }),
+        )
+        .await;
+    let meeting = &created["createMeeting"]["meeting"];
+    assert_eq!(meeting["slug"], "gouter-visio-dsu-grand-est-2020-06-11");
+    assert_eq!(meeting["participants"][0]["role"], "FACILITATOR");
+    assert_eq!(
+        meeting["participants"][0]["professional"]["slug"],
+        "johan-chanal"
+    );
+    assert_eq!(meeting["participants"][1]["jobTitle"], "Cohésion sociale");
+    assert_eq!(meeting["topics"][0]["position"], 0);
+    assert_eq!(
+        meeting["initiatives"][0]["slug"],
+        "club-d-echecs-en-mode-virtuel"
+    );
+
+    let updated = app
+        .data_as(
+            &tokens.moderator,
+            "mutation ($id: ID!, $p: ID!) { updateMeeting(input: { id: $id,
+                heldOn: \"2020-06-18\", participants: [{ professionalId: $p }], topics: [] }) {
+                meeting { slug participants { professional { slug } } topics { question } } } }",
+            json!({ "id": meeting["id"], "p": julie }),
+        )
+        .await;
+    let updated = &updated["updateMeeting"]["meeting"];
+    assert_eq!(updated["slug"], "gouter-visio-dsu-grand-est-2020-06-18");
+    assert_eq!(updated["participants"].as_array().unwrap().len(), 1);
+    assert_eq!(updated["topics"], json!([]));
+    let old = app
+        .data(r#"{ meeting(slug: "gouter-visio-dsu-grand-est-2020-06-11") { slug } }"#)
+        .await;
+    assert_eq!(
+        old["meeting"]["slug"],
+        "gouter-visio-dsu-grand-est-2020-06-18"
+    );
+
+    let bad = app
+        .query_as(
+            &tokens.moderator,
+            CREATE_MEETING,
+            json!({ "input": { "title": "Doublon", "heldOn": "2020-06-25", "format": "VIDEO",
+                "participants": [{ "professionalId": julie }, { "professionalId": julie }] } }),
+        )
+        .await;
+    assert_eq!(field(&bad), "input.participants[1].professionalId", "{bad}");
+
+    let delete = "mutation ($id: ID!, $by: ID) {
+        deleteMeeting(input: { id: $id, replacementId: $by }) { deletedId } }";
+    let refused = app
+        .query_as(
+            &tokens.admin,
+            delete,
+            json!({ "id": meeting["id"], "by": null }),
+        )
+        .await;
+    assert_eq!(
+        error_codes(&refused),
+        ["CONFLICT"],
+        "an initiative was reported there"
+    );
+    let first = app
+        .id_of(r#"meeting(slug: "gouter-visio-dsu-grand-est-2020-05-14")"#)
+        .await;
+    app.data_as(
+        &tokens.admin,
+        delete,
+        json!({ "id": meeting["id"], "by": first }),
+    )
+    .await;
+    let data = app
+        .data(
+            r#"{ meetings { totalCount } initiative(slug: "club-d-echecs-en-mode-virtuel") {
+            meetings { slug } } }"#,
+        )
+        .await;
+    assert_eq!(data["meetings"]["totalCount"], 1);
+    assert_eq!(
+        data["initiative"]["meetings"][0]["slug"],
+        "gouter-visio-dsu-grand-est-2020-05-14"
     );
 }
