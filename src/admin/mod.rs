@@ -117,19 +117,7 @@ pub(crate) async fn delete_row<C: ConnectionTrait>(
             curation::forget_aliases(db, kind, id).await?;
         }
     }
-    let sql = format!("DELETE FROM {} WHERE id = $1", kind.table());
-    let backend = db.get_database_backend();
-    let sql = if backend == sea_orm::DbBackend::Postgres {
-        sql
-    } else {
-        sql.replace("$1", "?")
-    };
-    db.execute_raw(sea_orm::Statement::from_sql_and_values(
-        backend,
-        sql,
-        [id.into()],
-    ))
-    .await?;
+    curation::delete(db, kind, id).await?;
     curation::log_event(
         db,
         kind.subject_type(),
@@ -153,17 +141,7 @@ async fn merge_rows<C: ConnectionTrait>(
 ) -> AppResult<()> {
     curation::move_references(db, kind, merged, kept).await?;
     curation::move_aliases(db, kind, merged, kept).await?;
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        sea_orm::DbBackend::Postgres => format!("DELETE FROM {} WHERE id = $1", kind.table()),
-        _ => format!("DELETE FROM {} WHERE id = ?", kind.table()),
-    };
-    db.execute_raw(sea_orm::Statement::from_sql_and_values(
-        backend,
-        sql,
-        [merged.into()],
-    ))
-    .await?;
+    curation::delete(db, kind, merged).await?;
     curation::add_alias(db, kind, merged_slug, kept).await?;
     curation::log_event(
         db,

@@ -227,6 +227,13 @@ pub async fn move_references<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Deletes the row `id` of `kind` (rows that depend on it go by their foreign keys).
+pub async fn delete<C: ConnectionTrait>(db: &C, kind: ReferenceKind, id: Uuid) -> AppResult<()> {
+    let sql = format!("DELETE FROM {} WHERE id = ?", kind.table());
+    execute(db, &sql, vec![id.into()]).await?;
+    Ok(())
+}
+
 /// Whether `slug` is free for the row `id` of `kind`: no other row has it, and it is no
 /// alias of another row.
 async fn slug_is_free<C: ConnectionTrait>(

@@ -770,3 +770,88 @@ async fn a_moderator_records_a_meeting_with_its_participants_topics_and_initiati
         "gouter-visio-dsu-grand-est-2020-05-14"
     );
 }
+
+#[tokio::test]
+async fn a_territory_or_a_person_in_use_is_deleted_only_with_a_replacement() {
+    let app = TestApp::with_demo().await;
+    let admin = tokens(&app).await.admin;
+    let metz = app.id_of(r#"territory(slug: "metz")"#).await;
+    let moselle = app.id_of(r#"territory(slug: "moselle")"#).await;
+    let delete_territory = "mutation ($id: ID!, $by: ID) {
+        deleteTerritory(input: { id: $id, replacementId: $by }) { deletedId } }";
+    let refused = app
+        .query_as(&admin, delete_territory, json!({ "id": metz, "by": null }))
+        .await;
+    assert_eq!(error_codes(&refused), ["CONFLICT"]);
+    let message = refused["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("1 organisations") && message.contains("1 positions"),
+        "{message}"
+    );
+    // A territory cannot be replaced by one it contains.
+    let within = app
+        .query_as(
+            &admin,
+            delete_territory,
+            json!({ "id": moselle, "by": metz }),
+        )
+        .await;
+    assert_eq!(field(&within), "input.replacementId", "{within}");
+    let count = |id: String| {
+        let app = &app;
+        async move {
+            app.data_with(
+                "query ($id: ID!) { initiatives(filter: { territoryIds: [$id] }) { totalCount } }",
+                json!({ "id": id }),
+            )
+            .await["initiatives"]["totalCount"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let before = count(moselle.clone()).await;
+    app.data_as(
+        &admin,
+        delete_territory,
+        json!({ "id": metz, "by": moselle }),
+    )
+    .await;
+    assert_eq!(
+        count(moselle.clone()).await,
+        before,
+        "Metz's initiatives were already within Moselle"
+    );
+    let organisation = app
+        .data(r#"{ organisation(slug: "ville-de-metz") { territory { slug } } }"#)
+        .await;
+    assert_eq!(organisation["organisation"]["territory"]["slug"], "moselle");
+
+    let person = app.id_of(r#"professional(slug: "johan-chanal")"#).await;
+    let delete_person =
+        "mutation ($id: ID!) { deleteProfessional(input: { id: $id }) { deletedId } }";
+    let refused = app
+        .query_as(&admin, delete_person, json!({ "id": person }))
+        .await;
+    assert_eq!(error_codes(&refused), ["CONFLICT"]);
+    let message = refused["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("1 positions") && message.contains("1 meeting participations"),
+        "{message}"
+    );
+    // Ending a position keeps it, out of the current ones.
+    let positions = app
+        .data(r#"{ professional(slug: "johan-chanal") { currentPositions { id } } }"#)
+        .await;
+    let position = positions["professional"]["currentPositions"][0]["id"].clone();
+    app.data_as(
+        &admin,
+        "mutation ($id: ID!) { updatePosition(input: { id: $id, endedOn: \"2021-06-30\" }) {
+            position { endedOn } } }",
+        json!({ "id": position }),
+    )
+    .await;
+    let current = app
+        .data(r#"{ professional(slug: "johan-chanal") { currentPositions { id } } }"#)
+        .await;
+    assert_eq!(current["professional"]["currentPositions"], json!([]));
+}
