@@ -203,19 +203,51 @@ pub struct ErasureReport {
     pub anonymous_participations: u64,
     pub positions_removed: u64,
     pub contacts_removed: u64,
+    /// Whether the person had an account, now deactivated and stripped of its e-mail
+    /// address and name.
+    pub account_erased: bool,
+}
+
+/// Deactivates the person's account (revoking its tokens) and replaces its e-mail address
+/// and display name; its id stays, so that the contributions it made keep an author.
+async fn erase_account<C: sea_orm::ConnectionTrait>(db: &C, user_id: Uuid) -> AppResult<bool> {
+    let Some(account) = user::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(false);
+    };
+    if account.role == entity::enums::Role::Admin
+        && account.is_active
+        && crate::store::users::active_admins(db).await? <= 1
+    {
+        return Err(AppError::Conflict(
+            "this person's account is the last active admin: make another admin first".to_owned(),
+        ));
+    }
+    let version = account.token_version;
+    let mut row: user::ActiveModel = account.into();
+    row.email = Set(format!("erased-{}@erased.invalid", user_id.simple()));
+    row.display_name = Set("Compte effacé".to_owned());
+    row.is_active = Set(false);
+    row.token_version = Set(version + 1);
+    row.updated_at = Set(chrono::Utc::now());
+    crate::store::users::update(db, row).await?;
+    Ok(true)
 }
 
 /// Erases a person: their positions, initiative contacts, former slugs and the person
-/// row go; their meeting participations stay as anonymous traces (role only). Their
-/// account, if any, stays (it is the admins' to deactivate) but is no longer linked.
-/// Logged with counts only.
+/// row go; their meeting participations stay as anonymous traces (role only); their
+/// account, if any, is deactivated and loses its e-mail address and name. Logged with
+/// counts only.
 #[tracing::instrument(skip_all, fields(professional_id = %id))]
 pub async fn erase(db: &DatabaseConnection, actor: &Account, id: Uuid) -> AppResult<ErasureReport> {
     let txn = db.begin().await?;
-    professional::Entity::find_by_id(id)
+    let person = professional::Entity::find_by_id(id)
         .one(&txn)
         .await?
         .ok_or_else(no_such_person)?;
+    let account_erased = match person.user_id {
+        Some(user_id) => erase_account(&txn, user_id).await?,
+        None => false,
+    };
     let anonymous = meeting_participant::Entity::update_many()
         .col_expr(
             meeting_participant::Column::ProfessionalId,
@@ -242,6 +274,7 @@ pub async fn erase(db: &DatabaseConnection, actor: &Account, id: Uuid) -> AppRes
         anonymous_participations: anonymous.rows_affected,
         positions_removed: positions.rows_affected,
         contacts_removed: contacts.rows_affected,
+        account_erased,
     };
     curation::log_event(
         &txn,
@@ -251,8 +284,11 @@ pub async fn erase(db: &DatabaseConnection, actor: &Account, id: Uuid) -> AppRes
         ModerationAction::Erase,
         Some(format!(
             "personal data erased: {} positions, {} initiative contacts removed; \
-             {} meeting participations kept anonymous",
-            report.positions_removed, report.contacts_removed, report.anonymous_participations
+             {} meeting participations kept anonymous; account erased: {}",
+            report.positions_removed,
+            report.contacts_removed,
+            report.anonymous_participations,
+            report.account_erased
         )),
     )
     .await?;

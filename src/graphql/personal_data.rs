@@ -40,6 +40,9 @@ pub struct ErasePersonalDataPayload {
     positions_removed: u64,
     /// Initiative contacts removed.
     contacts_removed: u64,
+    /// Whether the person's account was deactivated and stripped of its e-mail address
+    /// and name.
+    account_erased: bool,
 }
 
 #[derive(Default)]
@@ -98,8 +101,9 @@ impl PersonalDataMutation {
     }
 
     /// Erases a professional's personal data: name, contact details, positions, initiative
-    /// contacts and former slugs, everywhere. Meeting participations stay as anonymous
-    /// traces. Logged without the erased data. Admins only.
+    /// contacts and former slugs, everywhere; their account, if any, is deactivated and
+    /// loses its e-mail address and name. Meeting participations stay as anonymous traces.
+    /// Logged without the erased data. Admins only.
     async fn erase_personal_data(
         &self,
         ctx: &Context<'_>,
@@ -114,6 +118,7 @@ impl PersonalDataMutation {
             anonymous_participations: report.anonymous_participations,
             positions_removed: report.positions_removed,
             contacts_removed: report.contacts_removed,
+            account_erased: report.account_erased,
         })
     }
 }

@@ -20,7 +20,7 @@ const SET_VISIBILITY: &str = "mutation ($id: ID!, $visibility: ContactVisibility
         contactVisibility professional { slug email } } }";
 const EXPORT: &str = "query ($id: ID!) { exportPersonalData(professionalId: $id) }";
 const ERASE: &str = "mutation ($id: ID!) { erasePersonalData(professionalId: $id) {
-    erasedId anonymousParticipations positionsRemoved contactsRemoved } }";
+    erasedId anonymousParticipations positionsRemoved contactsRemoved accountErased } }";
 
 /// Runs `query` as the account of `token`, or anonymously.
 async fn run(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
@@ -269,6 +269,7 @@ async fn after_an_erasure_no_query_returns_anything_of_the_person() {
     assert_eq!(report["anonymousParticipations"], 1);
     assert_eq!(report["positionsRemoved"], 1);
     assert_eq!(report["contactsRemoved"], 1);
+    assert_eq!(report["accountErased"], true);
 
     for (who, token) in [
         ("the public", None),
@@ -288,6 +289,20 @@ async fn after_an_erasure_no_query_returns_anything_of_the_person() {
             );
         }
     }
+    // Not even admins find the person's account any more, and its token is revoked.
+    let accounts = app
+        .data_as(
+            &people.admin,
+            "{ users(first: 100) { nodes { email displayName } } }",
+            json!({}),
+        )
+        .await
+        .to_string();
+    assert!(!accounts.contains("julie@exemple.fr"), "{accounts}");
+    let own = app
+        .post_graphql_as(&people.own, json!({ "query": "{ me { email } }" }))
+        .await;
+    assert_eq!(own.status(), reqwest::StatusCode::UNAUTHORIZED);
     // The meeting keeps an anonymous trace: it had one more participant.
     let data = app
         .data(
