@@ -261,6 +261,16 @@ async fn slugs_are_made_from_names_unique_and_a_renamed_slug_keeps_resolving() {
     );
     assert_eq!(data["old"]["name"], "Petits Débrouillards Grand Est");
     assert_eq!(data["new"]["id"], first["id"]);
+    // Loading the demo again does not bring back a demo organisation an admin renamed.
+    let afev = app.id_of(r#"organisation(slug: "afev")"#).await;
+    app.data_as(
+        &admin,
+        UPDATE_ORGANISATION,
+        json!({ "input": { "id": afev, "name": "AFEV Grand Est" } }),
+    )
+    .await;
+    let report = communs::demo::load(app.db()).await.unwrap();
+    assert!(!report.inserted_anything(), "{report:?}");
     // The old slug is taken: a new organisation gets another one.
     let third = app
         .data_as(
