@@ -4,6 +4,7 @@
 //! the tests run exactly the same thing.
 
 pub mod accounts;
+pub mod admin;
 pub mod config;
 pub mod contributions;
 pub mod demo;

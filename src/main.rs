@@ -1,4 +1,5 @@
-//! The `communs` command: serve the API, migrate, load the demo data, print the schema.
+//! The `communs` command: serve the API, migrate, load the demo data or official
+//! territories, print the schema.
 
 use std::{io::BufRead, process::ExitCode};
 
@@ -7,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use communs::{
     Database,
     accounts::{self, NewUser},
+    admin,
     config::Config,
     demo, describe,
     domain::account::{DisplayName, Email, NewPassword},
@@ -56,6 +58,18 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL) to standard output.
     PrintSchema,
+    /// Load an official territory file (INSEE COG regions, departments or municipalities,
+    /// the INSEE intercommunality composition, or the 2024 QPV list: see the README).
+    /// Importing the same file again changes nothing; codes no longer in the file are
+    /// marked no longer valid. Malformed lines are reported with their line number and
+    /// the rest is imported.
+    ImportTerritories {
+        /// The CSV file (`,` or `;` separated, UTF-8).
+        file: std::path::PathBuf,
+        /// Import nothing if any line is malformed.
+        #[arg(long)]
+        strict: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -136,6 +150,68 @@ async fn run(command: Command) -> anyhow::Result<()> {
                         ),
                     }
                 }
+            }
+            Ok(())
+        }
+        Command::ImportTerritories { file, strict } => {
+            let config = configure()?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let parsed = communs::domain::territory_file::read(&text)
+                .map_err(|message| anyhow::anyhow!("{}: {message}", file.display()))?;
+            let kind = parsed.kind;
+            let database = Database::open(&config.database).await?;
+            database.migrate().await?;
+            let today = chrono::Utc::now().date_naive();
+            let report =
+                admin::territory_import::import(&database.connection, parsed, strict, today)
+                    .await
+                    .map_err(describe)?;
+            for malformed in &report.malformed {
+                match &malformed.code {
+                    Some(code) => eprintln!(
+                        "{}:{}: malformed line ({code}): {}",
+                        file.display(),
+                        malformed.line,
+                        malformed.message
+                    ),
+                    None => eprintln!(
+                        "{}:{}: malformed line: {}",
+                        file.display(),
+                        malformed.line,
+                        malformed.message
+                    ),
+                }
+            }
+            for (line, message) in &report.unknown_parents {
+                eprintln!("{}:{line}: {message}", file.display());
+            }
+            if !report.applied {
+                anyhow::bail!(
+                    "{} malformed lines: nothing imported (--strict)",
+                    report.malformed.len()
+                );
+            }
+            println!(
+                "{}: {} created, {} renamed, {} valid again, {} no longer valid, \
+                 {} links added, {} links removed, {} malformed lines skipped",
+                kind.describe(),
+                report.created,
+                report.renamed,
+                report.revalidated,
+                report.expired,
+                report.links_added,
+                report.links_removed,
+                report.malformed.len()
+            );
+            if !report.malformed.is_empty() {
+                println!(
+                    "codes missing from the file were not marked no longer valid: \
+                     fix the malformed lines and import again"
+                );
+            }
+            if report.changed_nothing() {
+                println!("nothing to do: the territories already match the file");
             }
             Ok(())
         }

@@ -135,6 +135,11 @@ string_enum!(
         RequestChanges => "REQUEST_CHANGES",
         Archive => "ARCHIVE",
         Restore => "RESTORE",
+        // Reference data and personal data.
+        Delete => "DELETE",
+        Merge => "MERGE",
+        Erase => "ERASE",
+        ChangeVisibility => "CHANGE_VISIBILITY",
     }
 );
 
@@ -144,5 +149,11 @@ string_enum!(
         Initiative => "INITIATIVE",
         Experience => "EXPERIENCE",
         ChangeProposal => "CHANGE_PROPOSAL",
+        // Reference data and personal data.
+        Territory => "TERRITORY",
+        Theme => "THEME",
+        Organisation => "ORGANISATION",
+        Professional => "PROFESSIONAL",
+        Meeting => "MEETING",
     }
 );

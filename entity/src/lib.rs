@@ -21,6 +21,7 @@ pub mod moderation_event;
 pub mod organisation;
 pub mod position;
 pub mod professional;
+pub mod slug_alias;
 pub mod territory;
 pub mod territory_parent;
 pub mod theme;

@@ -7,6 +7,7 @@ mod m20260101_000001_create_catalogue;
 mod m20261125_000001_initiative_search;
 mod m20261125_000002_login_failures;
 mod m20261125_000003_contributions;
+mod m20261125_000004_slug_aliases;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_initiative_search::Migration),
             Box::new(m20261125_000002_login_failures::Migration),
             Box::new(m20261125_000003_contributions::Migration),
+            Box::new(m20261125_000004_slug_aliases::Migration),
         ]
     }
 }

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 use entity::{enums::ModerationStatus, *};
 use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -68,7 +68,8 @@ fn resolve(ids: &HashMap<String, Uuid>, kind: &str, slug: &str) -> AppResult<Uui
         .ok_or_else(|| AppError::internal(format!("demo dataset: unknown {kind} `{slug}`")))
 }
 
-/// Slug → id of every row of a table with a `slug` column.
+/// Slug → id of every row of a table with a `slug` column, former slugs included: a row
+/// an admin renamed or merged is not loaded again.
 macro_rules! slugs {
     ($txn:expr, $module:ident) => {{
         let rows: Vec<(String, Uuid)> = $module::Entity::find()
@@ -78,7 +79,18 @@ macro_rules! slugs {
             .into_tuple()
             .all($txn)
             .await?;
-        rows.into_iter().collect::<HashMap<String, Uuid>>()
+        let aliases: Vec<(String, Uuid)> = entity::slug_alias::Entity::find()
+            .filter(entity::slug_alias::Column::Kind.eq(stringify!($module)))
+            .select_only()
+            .column(entity::slug_alias::Column::Slug)
+            .column(entity::slug_alias::Column::TargetId)
+            .into_tuple()
+            .all($txn)
+            .await?;
+        aliases
+            .into_iter()
+            .chain(rows)
+            .collect::<HashMap<String, Uuid>>()
     }};
 }
 

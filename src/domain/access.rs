@@ -19,6 +19,14 @@ pub enum Capability {
     /// Decide on contributions (approve, reject, request changes, archive, restore), edit
     /// them in any state, and read the moderation queue and audit log.
     Moderate,
+    /// Create, change, delete and merge territories, organisations and professionals.
+    ManageReferenceData,
+    /// Create, change, delete and merge themes.
+    ManageThemes,
+    /// Record meetings: their participants, topics and reported initiatives.
+    RecordMeetings,
+    /// Export and erase anyone's personal data, and change anyone's contact visibility.
+    ManagePersonalData,
 }
 
 impl Capability {
@@ -30,7 +38,10 @@ impl Capability {
                 matches!(role, Role::Moderator | Role::Admin)
             }
             Self::SeeOwnOrganisationContributions | Self::Contribute => true,
-            Self::Moderate => matches!(role, Role::Moderator | Role::Admin),
+            Self::Moderate | Self::ManageThemes | Self::RecordMeetings => {
+                matches!(role, Role::Moderator | Role::Admin)
+            }
+            Self::ManageReferenceData | Self::ManagePersonalData => role == Role::Admin,
         }
     }
 
@@ -43,6 +54,10 @@ impl Capability {
             Self::SeeOwnOrganisationContributions => "see its organisation's contributions",
             Self::Contribute => "contribute",
             Self::Moderate => "moderate contributions (moderators and admins only)",
+            Self::ManageReferenceData => "manage reference data (admins only)",
+            Self::ManageThemes => "manage themes (moderators and admins only)",
+            Self::RecordMeetings => "record meetings (moderators and admins only)",
+            Self::ManagePersonalData => "manage other people's personal data (admins only)",
         }
     }
 }
@@ -56,6 +71,23 @@ mod tests {
         assert!(Capability::ManageAccounts.is_granted_to(Role::Admin));
         assert!(!Capability::ManageAccounts.is_granted_to(Role::Moderator));
         assert!(!Capability::ManageAccounts.is_granted_to(Role::Partner));
+    }
+
+    #[test]
+    fn only_admins_manage_reference_and_personal_data_moderators_also_themes_and_meetings() {
+        for capability in [
+            Capability::ManageReferenceData,
+            Capability::ManagePersonalData,
+        ] {
+            assert!(capability.is_granted_to(Role::Admin));
+            assert!(!capability.is_granted_to(Role::Moderator));
+            assert!(!capability.is_granted_to(Role::Partner));
+        }
+        for capability in [Capability::ManageThemes, Capability::RecordMeetings] {
+            assert!(capability.is_granted_to(Role::Admin));
+            assert!(capability.is_granted_to(Role::Moderator));
+            assert!(!capability.is_granted_to(Role::Partner));
+        }
     }
 
     #[test]

@@ -10,6 +10,8 @@ pub mod login_throttle;
 pub mod moderation;
 pub mod page;
 pub mod personal_data;
+pub mod reference;
 pub mod search;
+pub mod territory_file;
 pub mod text;
 pub mod visibility;

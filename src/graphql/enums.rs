@@ -149,11 +149,18 @@ pub enum ModerationAction {
     Archive,
     /// Published again after being archived.
     Restore,
+    /// Deleted (reference data).
+    Delete,
+    /// Merged into another record, which took its references (reference data).
+    Merge,
+    /// A person's personal data was erased.
+    Erase,
+    /// A person's contact visibility was changed.
+    ChangeVisibility,
 }
 
 /// What kind of contribution something is.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "entity::enums::SubjectType")]
 pub enum ContributionKind {
     /// An initiative.
     Initiative,
@@ -161,4 +168,48 @@ pub enum ContributionKind {
     Experience,
     /// A proposed change to a published initiative.
     ChangeProposal,
+}
+
+impl From<ContributionKind> for entity::enums::SubjectType {
+    fn from(kind: ContributionKind) -> Self {
+        match kind {
+            ContributionKind::Initiative => Self::Initiative,
+            ContributionKind::Experience => Self::Experience,
+            ContributionKind::ChangeProposal => Self::ChangeProposal,
+        }
+    }
+}
+
+/// What an audit-log entry is about.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::SubjectType")]
+pub enum AuditSubjectKind {
+    /// An initiative.
+    Initiative,
+    /// An experience about a published initiative.
+    Experience,
+    /// A proposed change to a published initiative.
+    ChangeProposal,
+    /// A territory.
+    Territory,
+    /// A theme.
+    Theme,
+    /// An organisation.
+    Organisation,
+    /// A professional (a person).
+    Professional,
+    /// A meeting.
+    Meeting,
+}
+
+/// Who may see a professional's e-mail and phone.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ContactVisibility")]
+pub enum ContactVisibility {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in account.
+    Members,
+    /// Moderators, admins and the person's own account only.
+    Private,
 }

@@ -11,10 +11,13 @@ pub mod id;
 pub mod initiative;
 pub mod limits;
 pub mod meeting;
+pub mod meeting_admin;
 pub mod moderation;
 pub mod node;
 pub mod organisation;
+pub mod personal_data;
 pub mod professional;
+pub mod reference_admin;
 pub mod scalars;
 pub mod stats;
 pub mod territory;
@@ -37,6 +40,7 @@ pub struct Query(
     user::UserQuery,
     moderation::ModerationQuery,
     stats::StatsQuery,
+    personal_data::PersonalDataQuery,
 );
 
 /// Every mutation of the API.
@@ -46,6 +50,9 @@ pub struct Mutation(
     user::UserMutation,
     contribution::ContributionMutation,
     moderation::ModerationMutation,
+    reference_admin::ReferenceAdminMutation,
+    meeting_admin::MeetingAdminMutation,
+    personal_data::PersonalDataMutation,
 );
 
 pub type CommunsSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -11,7 +11,7 @@ use entity::{
 use super::{
     connection::{Connection, page_args},
     context::{ContextExt, load_rows},
-    enums::{ContributionKind, ModerationAction, ModerationStatus},
+    enums::{AuditSubjectKind, ContributionKind, ModerationAction, ModerationStatus},
     experience::Experience,
     id::{GlobalId, NodeKind},
     initiative::Initiative,
@@ -29,7 +29,7 @@ use crate::{
         personal_data::{PersonalDataFinding, PersonalDataKind as FindingKind, scan_fields},
     },
     error::AppError,
-    store,
+    store::{self, moderation_queue::QueuedKind},
 };
 
 #[derive(Clone)]
@@ -436,7 +436,7 @@ pub struct ModerationEvent(moderation_event::Model);
 #[Object]
 impl ModerationEvent {
     /// What the event is about.
-    async fn subject_kind(&self) -> ContributionKind {
+    async fn subject_kind(&self) -> AuditSubjectKind {
         self.0.subject_type.into()
     }
 
@@ -481,6 +481,11 @@ fn subject_kind(subject: SubjectType) -> NodeKind {
         SubjectType::Initiative => NodeKind::Initiative,
         SubjectType::Experience => NodeKind::Experience,
         SubjectType::ChangeProposal => NodeKind::ChangeProposal,
+        SubjectType::Territory => NodeKind::Territory,
+        SubjectType::Theme => NodeKind::Theme,
+        SubjectType::Organisation => NodeKind::Organisation,
+        SubjectType::Professional => NodeKind::Professional,
+        SubjectType::Meeting => NodeKind::Meeting,
     }
 }
 
@@ -544,17 +549,17 @@ impl ModerationQuery {
         let loaders = &state.loaders;
         let items = futures_util::future::try_join_all(page.rows.iter().map(|entry| async move {
             Ok::<_, AppError>(match entry.kind {
-                SubjectType::Initiative => loaders
+                QueuedKind::Initiative => loaders
                     .initiative
                     .load_one(entry.id)
                     .await?
                     .map(|m| Contribution::Initiative(m.into())),
-                SubjectType::Experience => loaders
+                QueuedKind::Experience => loaders
                     .experience
                     .load_one(entry.id)
                     .await?
                     .map(|m| Contribution::Experience(Experience(m))),
-                SubjectType::ChangeProposal => loaders
+                QueuedKind::ChangeProposal => loaders
                     .change_proposal
                     .load_one(entry.id)
                     .await?

@@ -63,3 +63,22 @@ impl ScalarType for DateTime {
         Value::String(self.0.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
     }
 }
+
+/// A JSON document, as one value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Json(pub serde_json::Value);
+
+/// Any JSON value, e.g. the document of `exportPersonalData`.
+#[Scalar(name = "JSON")]
+impl ScalarType for Json {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        value
+            .into_json()
+            .map(Json)
+            .map_err(|error| InputValueError::custom(error.to_string()))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::from_json(self.0.clone()).unwrap_or(Value::Null)
+    }
+}

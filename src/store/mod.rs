@@ -3,6 +3,7 @@
 
 pub mod batching;
 pub mod contributions;
+pub mod curation;
 pub mod database;
 pub mod initiatives;
 pub mod keyed;

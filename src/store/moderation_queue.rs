@@ -14,10 +14,18 @@ use super::{
 };
 use crate::{domain::page::PageRequest, error::AppResult};
 
+/// The kinds of contributions the queue holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueuedKind {
+    Initiative,
+    Experience,
+    ChangeProposal,
+}
+
 /// One entry of the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueEntry {
-    pub kind: SubjectType,
+    pub kind: QueuedKind,
     pub id: Uuid,
 }
 
@@ -99,9 +107,9 @@ pub async fn page(
     for row in rows {
         let kind: String = row.try_get("", "kind")?;
         let kind = match kind.as_str() {
-            "INITIATIVE" => SubjectType::Initiative,
-            "EXPERIENCE" => SubjectType::Experience,
-            _ => SubjectType::ChangeProposal,
+            "INITIATIVE" => QueuedKind::Initiative,
+            "EXPERIENCE" => QueuedKind::Experience,
+            _ => QueuedKind::ChangeProposal,
         };
         entries.push(QueueEntry {
             kind,

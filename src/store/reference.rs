@@ -5,6 +5,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, Order, QueryFilter, 
 use uuid::Uuid;
 
 use super::{
+    curation::{ReferenceKind, alias_target},
     page::{Page, TotalCount, fetch_page},
     sql::{condition, descendants_or_self},
 };
@@ -149,7 +150,8 @@ pub async fn meetings(
     fetch_page(db, select, request).await
 }
 
-/// Looks a row up by its unique slug.
+/// Looks a row up by its unique slug; with a kind, a former slug (renamed or merged) also
+/// finds the row it now stands for.
 macro_rules! by_slug {
     ($name:ident, $module:ident) => {
         #[tracing::instrument(skip(db))]
@@ -163,13 +165,32 @@ macro_rules! by_slug {
                 .await?)
         }
     };
+    ($name:ident, $module:ident, $kind:ident) => {
+        #[tracing::instrument(skip(db))]
+        pub async fn $name(
+            db: &DatabaseConnection,
+            slug: &str,
+        ) -> AppResult<Option<$module::Model>> {
+            let found = $module::Entity::find()
+                .filter($module::Column::Slug.eq(slug))
+                .one(db)
+                .await?;
+            if found.is_some() {
+                return Ok(found);
+            }
+            match alias_target(db, ReferenceKind::$kind, slug).await? {
+                Some(id) => Ok($module::Entity::find_by_id(id).one(db).await?),
+                None => Ok(None),
+            }
+        }
+    };
 }
 
-by_slug!(meeting_by_slug, meeting);
-by_slug!(territory_by_slug, territory);
-by_slug!(theme_by_slug, theme);
-by_slug!(organisation_by_slug, organisation);
-by_slug!(professional_by_slug, professional);
+by_slug!(meeting_by_slug, meeting, Meeting);
+by_slug!(territory_by_slug, territory, Territory);
+by_slug!(theme_by_slug, theme, Theme);
+by_slug!(organisation_by_slug, organisation, Organisation);
+by_slug!(professional_by_slug, professional, Professional);
 
 /// The id of the organisation named by `reference`: its slug, global id or UUID.
 pub async fn organisation_id(db: &DatabaseConnection, reference: &str) -> AppResult<Option<Uuid>> {

@@ -559,3 +559,60 @@ async fn a_proposal_made_on_an_older_version_cannot_be_approved() {
         "REJECTED"
     );
 }
+
+#[tokio::test]
+async fn merging_organisations_moves_their_pending_proposals_too() {
+    let app = TestApp::with_demo().await;
+    let partner = app
+        .account("afev@exemple.fr", Role::Partner, Some("afev"))
+        .await;
+    let moderator = app.account("m@exemple.fr", Role::Moderator, None).await;
+    let admin = app.account("a@exemple.fr", Role::Admin, None).await;
+    let id = draft(&app, &partner, "Jardins partagés").await;
+    submit(&app, &partner, &id, 1).await;
+    moderate(&app, &moderator, &id, "APPROVE", None, 2).await;
+    let proposed = app
+        .data_as(
+            &partner.token,
+            "mutation ($id: ID!) { proposeInitiativeChange(input: {
+                id: $id, expectedVersion: 3, summary: \"Nouveau résumé\" }) {
+                changeProposal { id } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let proposal = proposed["proposeInitiativeChange"]["changeProposal"]["id"].clone();
+    let [afev, irdsu] = <[String; 2]>::try_from(
+        ids(&app, &[("organisation", "afev"), ("organisation", "irdsu")]).await,
+    )
+    .unwrap();
+    let refused = app
+        .query_as(
+            &admin.token,
+            "mutation ($id: ID!) { deleteOrganisation(input: { id: $id }) { __typename } }",
+            json!({ "id": afev }),
+        )
+        .await;
+    assert_eq!(error_codes(&refused), ["CONFLICT"]);
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("change proposals"),
+        "{refused}"
+    );
+    app.data_as(
+        &admin.token,
+        "mutation ($kept: ID!, $merged: ID!) {
+            mergeOrganisations(input: { keptId: $kept, mergedId: $merged }) { __typename } }",
+        json!({ "kept": irdsu, "merged": afev }),
+    )
+    .await;
+    let moved = app
+        .data_as(
+            &moderator.token,
+            "query ($id: ID!) { node(id: $id) { ... on ChangeProposal { organisation { slug } } } }",
+            json!({ "id": proposal }),
+        )
+        .await;
+    assert_eq!(moved["node"]["organisation"]["slug"], "irdsu");
+}

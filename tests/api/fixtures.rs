@@ -300,3 +300,31 @@ pub async fn set_experience_organisation(db: &DatabaseConnection, experience_id:
     .await
     .unwrap();
 }
+
+/// Names the demo professional `professional` (a slug) as a contact of the initiative
+/// `initiative_id`.
+pub async fn add_initiative_contact(
+    db: &DatabaseConnection,
+    initiative_id: Uuid,
+    professional: &str,
+) {
+    let professional_id = id_by_slug!(db, professional, &professional);
+    insert(
+        db,
+        initiative_contact::ActiveModel {
+            initiative_id: Set(initiative_id),
+            professional_id: Set(professional_id),
+        },
+    )
+    .await;
+}
+
+/// The audit log, oldest first: (subject type, subject id, action, comment).
+pub async fn audit_log(db: &DatabaseConnection) -> Vec<moderation_event::Model> {
+    use sea_orm::QueryOrder;
+    moderation_event::Entity::find()
+        .order_by_asc(moderation_event::Column::CreatedAt)
+        .all(db)
+        .await
+        .unwrap()
+}

@@ -1,0 +1,381 @@
+//! The official territory files, read into rows: the INSEE COG lists of regions,
+//! departments and municipalities, the INSEE composition of intercommunalities (EPCI), and
+//! the 2024 list of priority neighbourhoods (QPV). The kind of file is told by its header;
+//! the separator is `,` or `;`; fields may be quoted. Each line is checked on its own: a
+//! malformed one is reported with its line number and the others are kept.
+
+use entity::enums::TerritoryKind;
+
+use super::reference::OfficialCode;
+
+/// Which official file it is, and the kind of territory each line describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// `v_region_AAAA.csv`: `REG`, `LIBELLE`.
+    Regions,
+    /// `v_departement_AAAA.csv`: `DEP`, `REG`, `LIBELLE`.
+    Departments,
+    /// `v_commune_AAAA.csv`: `TYPECOM`, `COM`, `DEP`, `LIBELLE` (only `TYPECOM` = `COM`).
+    Municipalities,
+    /// The composition of intercommunalities (INSEE `EPCI_au_01-01-AAAA`, sheet
+    /// `Composition_communale`, saved as CSV): `CODGEO`, `EPCI`, `LIBEPCI`, `DEP`.
+    Intercommunalities,
+    /// The 2024 priority neighbourhoods: `code_qp`, `lib_qp`, `insee_com` (one or more
+    /// municipality codes, separated by commas or spaces inside the field).
+    PriorityNeighbourhoods,
+}
+
+impl FileKind {
+    /// The kind of territory the file is the full list of.
+    pub fn territory_kind(self) -> TerritoryKind {
+        match self {
+            Self::Regions => TerritoryKind::Region,
+            Self::Departments => TerritoryKind::Department,
+            Self::Municipalities => TerritoryKind::Municipality,
+            Self::Intercommunalities => TerritoryKind::Intercommunality,
+            Self::PriorityNeighbourhoods => TerritoryKind::PriorityNeighbourhood,
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Regions => "regions (INSEE COG)",
+            Self::Departments => "departments (INSEE COG)",
+            Self::Municipalities => "municipalities (INSEE COG)",
+            Self::Intercommunalities => "intercommunality composition (INSEE)",
+            Self::PriorityNeighbourhoods => "priority neighbourhoods (QPV 2024)",
+        }
+    }
+}
+
+/// One territory of the file, with the territories it lies in (by kind and code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerritoryLine {
+    pub line: usize,
+    pub kind: TerritoryKind,
+    pub code: String,
+    pub name: String,
+    /// Parents of one kind: the import replaces the territory's parents of that kind.
+    pub parent_kind: Option<TerritoryKind>,
+    pub parent_codes: Vec<String>,
+    /// For the intercommunality composition: the municipality of the line, which lies in
+    /// the intercommunality `code`.
+    pub member: Option<String>,
+}
+
+/// A line that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    pub line: usize,
+    pub message: String,
+    /// The code of the line when it could be read, for the report.
+    pub code: Option<String>,
+}
+
+/// A whole file, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerritoryFile {
+    pub kind: FileKind,
+    pub lines: Vec<TerritoryLine>,
+    pub malformed: Vec<Malformed>,
+}
+
+/// The fields of one CSV line: separated by `separator`, optionally quoted with `"`
+/// (a doubled `""` inside quotes is one quote).
+fn fields(line: &str, separator: char) -> Result<Vec<String>, String> {
+    let mut fields = Vec::new();
+    let mut current = String::new();
+    let mut chars = line.chars().peekable();
+    let mut quoted = false;
+    let mut at_start = true;
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                    current.push('"');
+                } else {
+                    quoted = false;
+                }
+            } else {
+                current.push(c);
+            }
+        } else if c == '"' && at_start {
+            quoted = true;
+            at_start = false;
+        } else if c == separator {
+            fields.push(std::mem::take(&mut current));
+            at_start = true;
+        } else {
+            current.push(c);
+            at_start = false;
+        }
+    }
+    if quoted {
+        return Err("a quoted field is not closed".to_owned());
+    }
+    fields.push(current);
+    Ok(fields.into_iter().map(|f| f.trim().to_owned()).collect())
+}
+
+/// The index of each column the file kind needs, found in the header (case ignored).
+struct Columns(Vec<(String, usize)>);
+
+impl Columns {
+    fn get<'a>(&self, name: &str, row: &'a [String]) -> Option<&'a str> {
+        let (_, index) = self.0.iter().find(|(column, _)| column == name)?;
+        row.get(*index).map(String::as_str)
+    }
+}
+
+fn detect(header: &[String]) -> Option<FileKind> {
+    let has = |name: &str| header.iter().any(|column| column == name);
+    if has("code_qp") && has("lib_qp") {
+        Some(FileKind::PriorityNeighbourhoods)
+    } else if has("codgeo") && has("epci") && has("libepci") {
+        Some(FileKind::Intercommunalities)
+    } else if has("typecom") && has("com") && has("dep") && has("libelle") {
+        Some(FileKind::Municipalities)
+    } else if has("dep") && has("reg") && has("libelle") {
+        Some(FileKind::Departments)
+    } else if has("reg") && has("libelle") {
+        Some(FileKind::Regions)
+    } else {
+        None
+    }
+}
+
+/// Reads a file. Fails only when the header names no known file.
+pub fn read(text: &str) -> Result<TerritoryFile, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.lines().enumerate();
+    let (_, header) = lines
+        .by_ref()
+        .find(|(_, line)| !line.trim().is_empty())
+        .ok_or("the file is empty")?;
+    let separator = if header.contains(';') { ';' } else { ',' };
+    let header: Vec<String> = fields(header, separator)?
+        .into_iter()
+        .map(|column| column.to_lowercase())
+        .collect();
+    let kind = detect(&header).ok_or_else(|| {
+        format!(
+            "unknown file: its header ({}) is none of the regions, departments, \
+             municipalities, intercommunality composition or QPV files",
+            header.join(", ")
+        )
+    })?;
+    let columns = Columns(
+        header
+            .iter()
+            .enumerate()
+            .map(|(index, name)| (name.clone(), index))
+            .collect(),
+    );
+    let mut file = TerritoryFile {
+        kind,
+        lines: Vec::new(),
+        malformed: Vec::new(),
+    };
+    for (index, line) in lines {
+        let number = index + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row = match fields(line, separator) {
+            Ok(row) => row,
+            Err(message) => {
+                file.malformed.push(Malformed {
+                    line: number,
+                    message,
+                    code: None,
+                });
+                continue;
+            }
+        };
+        match read_line(kind, &columns, &row, number) {
+            Ok(Some(parsed)) => file.lines.push(parsed),
+            Ok(None) => {}
+            Err((message, code)) => file.malformed.push(Malformed {
+                line: number,
+                message,
+                code,
+            }),
+        }
+    }
+    Ok(file)
+}
+
+type LineError = (String, Option<String>);
+
+fn code(
+    columns: &Columns,
+    row: &[String],
+    column: &str,
+    kind: TerritoryKind,
+) -> Result<String, LineError> {
+    let raw = columns
+        .get(column, row)
+        .filter(|value| !value.is_empty())
+        .ok_or_else(|| (format!("the column {column} is missing or empty"), None))?;
+    OfficialCode::parse(column, kind, raw)
+        .map(|code| code.as_str().to_owned())
+        .map_err(|error| (error.public_message(), None))
+}
+
+fn name(columns: &Columns, row: &[String], column: &str, code: &str) -> Result<String, LineError> {
+    columns
+        .get(column, row)
+        .filter(|value| !value.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            (
+                format!("the column {column} is missing or empty"),
+                Some(code.to_owned()),
+            )
+        })
+}
+
+fn read_line(
+    kind: FileKind,
+    columns: &Columns,
+    row: &[String],
+    line: usize,
+) -> Result<Option<TerritoryLine>, LineError> {
+    use TerritoryKind::*;
+    fn with_code(code: &str) -> impl Fn(LineError) -> LineError + '_ {
+        move |(message, _)| (message, Some(code.to_owned()))
+    }
+    Ok(Some(match kind {
+        FileKind::Regions => {
+            let code = code(columns, row, "reg", Region)?;
+            TerritoryLine {
+                line,
+                kind: Region,
+                name: name(columns, row, "libelle", &code)?,
+                code,
+                parent_kind: None,
+                parent_codes: Vec::new(),
+                member: None,
+            }
+        }
+        FileKind::Departments => {
+            let code = code(columns, row, "dep", Department)?;
+            let region = self::code(columns, row, "reg", Region).map_err(with_code(&code))?;
+            TerritoryLine {
+                line,
+                kind: Department,
+                name: name(columns, row, "libelle", &code)?,
+                code,
+                parent_kind: Some(Region),
+                parent_codes: vec![region],
+                member: None,
+            }
+        }
+        FileKind::Municipalities => {
+            if columns.get("typecom", row) != Some("COM") {
+                // Associated and delegated municipalities, and municipal arrondissements,
+                // are parts of a municipality, not municipalities.
+                return Ok(None);
+            }
+            let code = code(columns, row, "com", Municipality)?;
+            let department =
+                self::code(columns, row, "dep", Department).map_err(with_code(&code))?;
+            TerritoryLine {
+                line,
+                kind: Municipality,
+                name: name(columns, row, "libelle", &code)?,
+                code,
+                parent_kind: Some(Department),
+                parent_codes: vec![department],
+                member: None,
+            }
+        }
+        FileKind::Intercommunalities => {
+            if columns.get("epci", row) == Some("ZZZZZZZZZ") {
+                // A municipality in no intercommunality (a few islands).
+                return Ok(None);
+            }
+            let code = code(columns, row, "epci", Intercommunality)?;
+            let member =
+                self::code(columns, row, "codgeo", Municipality).map_err(with_code(&code))?;
+            let department =
+                self::code(columns, row, "dep", Department).map_err(with_code(&code))?;
+            TerritoryLine {
+                line,
+                kind: Intercommunality,
+                name: name(columns, row, "libepci", &code)?,
+                code,
+                parent_kind: Some(Department),
+                parent_codes: vec![department],
+                member: Some(member),
+            }
+        }
+        FileKind::PriorityNeighbourhoods => {
+            let code = code(columns, row, "code_qp", PriorityNeighbourhood)?;
+            let raw = columns.get("insee_com", row).unwrap_or_default();
+            let mut municipalities = Vec::new();
+            for part in raw
+                .split([',', ' ', '|', '/'])
+                .filter(|part| !part.is_empty())
+            {
+                let parsed = OfficialCode::parse("insee_com", Municipality, part)
+                    .map_err(|error| (error.public_message(), Some(code.clone())))?;
+                municipalities.push(parsed.as_str().to_owned());
+            }
+            if municipalities.is_empty() {
+                return Err((
+                    "the column insee_com is missing or empty".to_owned(),
+                    Some(code),
+                ));
+            }
+            TerritoryLine {
+                line,
+                kind: PriorityNeighbourhood,
+                name: name(columns, row, "lib_qp", &code)?,
+                code,
+                parent_kind: Some(Municipality),
+                parent_codes: municipalities,
+                member: None,
+            }
+        }
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_fields_keep_their_separators_and_quotes() {
+        assert_eq!(
+            fields(r#"44,"Grand Est","Dit ""GE"", l'est""#, ',').unwrap(),
+            ["44", "Grand Est", r#"Dit "GE", l'est"#]
+        );
+        assert!(fields(r#"44,"Grand Est"#, ',').is_err());
+    }
+
+    #[test]
+    fn the_header_tells_the_file_and_bad_lines_are_numbered() {
+        let file = read(
+            "\u{feff}TYPECOM,COM,REG,DEP,CTCD,ARR,TNCC,NCC,NCCENR,LIBELLE,CAN,COMPARENT\n\
+             COM,57463,44,57,57D,579,0,METZ,Metz,Metz,5799,\n\
+             COMD,57001,44,57,57D,579,0,X,X,X,,57463\n\
+             COM,5746,44,57,57D,579,0,BAD,Bad,Bad,,\n\
+             COM,57464,44,57,57D,579,0,NONAME,,,,\n",
+        )
+        .unwrap();
+        assert_eq!(file.kind, FileKind::Municipalities);
+        assert_eq!(file.lines.len(), 1);
+        assert_eq!(file.lines[0].code, "57463");
+        assert_eq!(file.lines[0].parent_codes, ["57"]);
+        let lines: Vec<usize> = file.malformed.iter().map(|m| m.line).collect();
+        assert_eq!(lines, [4, 5]);
+        assert_eq!(file.malformed[1].code.as_deref(), Some("57464"));
+    }
+
+    #[test]
+    fn an_unknown_header_is_refused() {
+        assert!(read("a,b,c\n1,2,3\n").is_err());
+    }
+}

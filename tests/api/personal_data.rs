@@ -1,0 +1,342 @@
+//! People's data rights: contact visibility chosen by the person or an admin, a copy of
+//! everything held about them, and erasure that leaves nothing of them in the API.
+
+use entity::enums::{ContactVisibility, ModerationAction, Role, SubjectType};
+use serde_json::{Value, json};
+
+use crate::{
+    fixtures::{
+        NewInitiative, add_initiative_contact, audit_log, insert_initiative,
+        link_professional_to_account, set_contact_details,
+    },
+    helpers::{TestApp, error_codes},
+};
+
+const PERSON: &str = "julie-parachini";
+const EMAIL: &str = "julie-parachini@exemple.fr";
+
+const SET_VISIBILITY: &str = "mutation ($id: ID!, $visibility: ContactVisibility!) {
+    setContactVisibility(input: { professionalId: $id, visibility: $visibility }) {
+        contactVisibility professional { slug email } } }";
+const EXPORT: &str = "query ($id: ID!) { exportPersonalData(professionalId: $id) }";
+const ERASE: &str = "mutation ($id: ID!) { erasePersonalData(professionalId: $id) {
+    erasedId anonymousParticipations positionsRemoved contactsRemoved accountErased } }";
+
+/// Runs `query` as the account of `token`, or anonymously.
+async fn run(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
+    match token {
+        Some(token) => app.query_as(token, query, variables).await,
+        None => app.query_with(query, variables).await,
+    }
+}
+
+struct People {
+    /// The person's own account (a partner).
+    own: String,
+    partner: String,
+    moderator: String,
+    admin: String,
+    person_id: String,
+}
+
+async fn people(app: &TestApp) -> People {
+    let own = app
+        .account("julie@exemple.fr", Role::Partner, Some("ville-de-metz"))
+        .await;
+    link_professional_to_account(app.db(), PERSON, &own.id).await;
+    set_contact_details(app.db(), PERSON, ContactVisibility::Private).await;
+    People {
+        own: own.token,
+        partner: app
+            .account("autre@exemple.fr", Role::Partner, Some("afev"))
+            .await
+            .token,
+        moderator: app
+            .account("moderation@exemple.fr", Role::Moderator, None)
+            .await
+            .token,
+        admin: app
+            .account("admin@exemple.fr", Role::Admin, None)
+            .await
+            .token,
+        person_id: app
+            .id_of(&format!(r#"professional(slug: "{PERSON}")"#))
+            .await,
+    }
+}
+
+#[tokio::test]
+async fn the_person_or_an_admin_changes_contact_visibility_and_everyone_sees_it_at_once() {
+    let app = TestApp::with_demo().await;
+    let people = people(&app).await;
+    let email = |data: Value| data["professional"]["email"].clone();
+    let public_view = || async {
+        email(
+            app.data(&format!(
+                r#"{{ professional(slug: "{PERSON}") {{ email }} }}"#
+            ))
+            .await,
+        )
+    };
+    assert_eq!(public_view().await, Value::Null);
+
+    for (who, token, expected) in [
+        ("anonymous", None, Some("UNAUTHENTICATED")),
+        ("another partner", Some(&people.partner), Some("FORBIDDEN")),
+        ("a moderator", Some(&people.moderator), Some("FORBIDDEN")),
+        ("the person", Some(&people.own), None),
+        ("an admin", Some(&people.admin), None),
+    ] {
+        let body = run(
+            &app,
+            token.map(String::as_str),
+            SET_VISIBILITY,
+            json!({ "id": people.person_id, "visibility": "PUBLIC" }),
+        )
+        .await;
+        match expected {
+            Some(code) => assert_eq!(error_codes(&body), [code], "{who}: {body}"),
+            None => {
+                assert!(body.get("errors").is_none(), "{who}: {body}");
+                assert_eq!(
+                    body["data"]["setContactVisibility"]["contactVisibility"],
+                    "PUBLIC"
+                );
+                assert_eq!(public_view().await, EMAIL, "{who}");
+                // Back to private for the next caller.
+                run(
+                    &app,
+                    token.map(String::as_str),
+                    SET_VISIBILITY,
+                    json!({ "id": people.person_id, "visibility": "PRIVATE" }),
+                )
+                .await;
+                assert_eq!(public_view().await, Value::Null, "{who}");
+            }
+        }
+    }
+    let changes = audit_log(app.db())
+        .await
+        .into_iter()
+        .filter(|event| event.action == ModerationAction::ChangeVisibility)
+        .count();
+    assert_eq!(changes, 4, "each change is logged");
+}
+
+#[tokio::test]
+async fn the_person_or_an_admin_gets_everything_held_about_the_person_as_one_document() {
+    let app = TestApp::with_demo().await;
+    let people = people(&app).await;
+    let initiative = insert_initiative(
+        app.db(),
+        NewInitiative {
+            title: "Maraude numérique",
+            ..Default::default()
+        },
+    )
+    .await;
+    add_initiative_contact(app.db(), initiative, PERSON).await;
+    for (who, token, expected) in [
+        ("anonymous", None, Some("UNAUTHENTICATED")),
+        ("another partner", Some(&people.partner), Some("FORBIDDEN")),
+        ("a moderator", Some(&people.moderator), Some("FORBIDDEN")),
+        ("the person", Some(&people.own), None),
+        ("an admin", Some(&people.admin), None),
+    ] {
+        let body = run(
+            &app,
+            token.map(String::as_str),
+            EXPORT,
+            json!({ "id": people.person_id }),
+        )
+        .await;
+        if let Some(code) = expected {
+            assert_eq!(error_codes(&body), [code], "{who}: {body}");
+            assert_eq!(body["data"], Value::Null, "{who}");
+            continue;
+        }
+        assert!(body.get("errors").is_none(), "{who}: {body}");
+        let document = &body["data"]["exportPersonalData"];
+        assert_eq!(document["professional"]["familyName"], "Parachini");
+        assert_eq!(document["professional"]["email"], EMAIL);
+        assert_eq!(document["professional"]["contactVisibility"], "PRIVATE");
+        assert_eq!(document["account"]["email"], "julie@exemple.fr");
+        assert!(document["account"].get("passwordHash").is_none());
+        assert_eq!(document["positions"][0]["jobTitle"], "Cohésion sociale");
+        assert_eq!(document["positions"][0]["organisation"], "Ville de Metz");
+        assert_eq!(
+            document["meetingParticipations"][0]["meetingSlug"],
+            "gouter-visio-dsu-grand-est-2020-05-14"
+        );
+        assert_eq!(
+            document["initiativeContacts"][0]["initiative"],
+            "Maraude numérique"
+        );
+    }
+    let unknown = app
+        .query_as(
+            &people.admin,
+            EXPORT,
+            json!({ "id": "Professional:01930000-0000-7000-8000-000000000000" }),
+        )
+        .await;
+    assert_eq!(error_codes(&unknown), ["NOT_FOUND"]);
+}
+
+#[tokio::test]
+async fn only_admins_erase_personal_data() {
+    let app = TestApp::with_demo().await;
+    let people = people(&app).await;
+    for (who, token, code) in [
+        ("anonymous", None, "UNAUTHENTICATED"),
+        ("the person", Some(&people.own), "FORBIDDEN"),
+        ("another partner", Some(&people.partner), "FORBIDDEN"),
+        ("a moderator", Some(&people.moderator), "FORBIDDEN"),
+    ] {
+        let body = run(
+            &app,
+            token.map(String::as_str),
+            ERASE,
+            json!({ "id": people.person_id }),
+        )
+        .await;
+        assert_eq!(error_codes(&body), [code], "{who}: {body}");
+    }
+    let data = app
+        .data(&format!(
+            r#"{{ professional(slug: "{PERSON}") {{ familyName }} }}"#
+        ))
+        .await;
+    assert_eq!(
+        data["professional"]["familyName"], "Parachini",
+        "still there"
+    );
+}
+
+/// Everything the public API and a partner can reach about people, as one text.
+async fn crawl(app: &TestApp, token: Option<&str>, person_id: &str) -> String {
+    let query = r#"query ($id: ID!) {
+        professionals(first: 100) { totalCount nodes { id slug givenName familyName fullName
+            email phone currentPositions { id jobTitle organisation { name } } } }
+        bySlug: professional(slug: "julie-parachini") { id }
+        byId: professional(id: $id) { id }
+        node(id: $id) { id }
+        meetings(first: 100) { nodes { participants { id role jobTitle
+            professional { id fullName email phone } } } }
+        initiatives(first: 100) { nodes { slug contacts { id fullName email phone } } }
+        search: initiatives(filter: { search: "Parachini" }) { totalCount }
+    }"#;
+    let body = run(app, token, query, json!({ "id": person_id })).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    body.to_string()
+}
+
+#[tokio::test]
+async fn after_an_erasure_no_query_returns_anything_of_the_person() {
+    let app = TestApp::with_demo().await;
+    let people = people(&app).await;
+    let initiative = insert_initiative(
+        app.db(),
+        NewInitiative {
+            title: "Maraude numérique",
+            ..Default::default()
+        },
+    )
+    .await;
+    add_initiative_contact(app.db(), initiative, PERSON).await;
+    app.data_as(
+        &people.admin,
+        SET_VISIBILITY,
+        json!({ "id": people.person_id, "visibility": "PUBLIC" }),
+    )
+    .await;
+    let uuid = people
+        .person_id
+        .trim_start_matches("Professional:")
+        .to_owned();
+    let before = crawl(&app, None, &people.person_id).await;
+    for trace in ["Parachini", EMAIL, uuid.as_str()] {
+        assert!(
+            before.contains(trace),
+            "the crawl reaches the person before: {trace}"
+        );
+    }
+
+    let erased = app
+        .data_as(&people.admin, ERASE, json!({ "id": people.person_id }))
+        .await;
+    let report = &erased["erasePersonalData"];
+    assert_eq!(report["anonymousParticipations"], 1);
+    assert_eq!(report["positionsRemoved"], 1);
+    assert_eq!(report["contactsRemoved"], 1);
+    assert_eq!(report["accountErased"], true);
+
+    for (who, token) in [
+        ("the public", None),
+        ("a partner", Some(people.partner.as_str())),
+    ] {
+        let after = crawl(&app, token, &people.person_id).await;
+        for trace in [
+            "Parachini",
+            "parachini",
+            EMAIL,
+            "03 87 00 00 00",
+            uuid.as_str(),
+        ] {
+            assert!(
+                !after.contains(trace),
+                "{who} still reaches {trace}: {after}"
+            );
+        }
+    }
+    // Not even admins find the person's account any more, and its token is revoked.
+    let accounts = app
+        .data_as(
+            &people.admin,
+            "{ users(first: 100) { nodes { email displayName } } }",
+            json!({}),
+        )
+        .await
+        .to_string();
+    assert!(!accounts.contains("julie@exemple.fr"), "{accounts}");
+    let own = app
+        .post_graphql_as(&people.own, json!({ "query": "{ me { email } }" }))
+        .await;
+    assert_eq!(own.status(), reqwest::StatusCode::UNAUTHORIZED);
+    // The meeting keeps an anonymous trace: it had one more participant.
+    let data = app
+        .data(
+            r#"{ meeting(slug: "gouter-visio-dsu-grand-est-2020-05-14") {
+                participants { role jobTitle professional { slug } } } }"#,
+        )
+        .await;
+    let participants = data["meeting"]["participants"].as_array().unwrap();
+    assert_eq!(participants.len(), 8, "{participants:?}");
+    let anonymous: Vec<&Value> = participants
+        .iter()
+        .filter(|p| p["professional"].is_null())
+        .collect();
+    assert_eq!(anonymous.len(), 1);
+    assert_eq!(anonymous[0]["role"], "PARTICIPANT");
+    assert_eq!(anonymous[0]["jobTitle"], Value::Null);
+
+    // The erasure is logged, without the erased data.
+    let log = audit_log(app.db()).await;
+    let erasure = log
+        .iter()
+        .find(|event| event.action == ModerationAction::Erase)
+        .expect("the erasure is logged");
+    assert_eq!(erasure.subject_type, SubjectType::Professional);
+    for event in &log {
+        let comment = event.comment.clone().unwrap_or_default();
+        assert!(
+            !comment.contains("Parachini") && !comment.contains(EMAIL),
+            "{comment}"
+        );
+    }
+    // Erasing twice finds no one.
+    let again = app
+        .query_as(&people.admin, ERASE, json!({ "id": people.person_id }))
+        .await;
+    assert_eq!(error_codes(&again), ["NOT_FOUND"]);
+}
