@@ -52,16 +52,20 @@ async fn a_page_of_a_hundred_initiatives_costs_as_many_statements_as_a_page_of_f
     }
     let five = statements_for(&app, 5).await;
     let hundred = statements_for(&app, 100).await;
-    assert_eq!(
-        five, hundred,
-        "the page size must not change the number of statements"
-    );
     // The list and its count, then one batched query per relation and level: audiences,
     // theme links, themes, parent themes, territory links, territories, parent links,
     // parents, organisation links, organisations (with the organisers and employers met
     // at the same level), territories of organisations, meeting links, meetings, contact
     // links, experiences. Contacts and their positions are absent here, so not queried.
-    assert!(hundred <= 17, "{hundred} statements for one page");
+    // When two relations served by one loader (territories, organisations) reach it in
+    // the same poll of the request, one batch serves both: 16 instead of 17, whatever the
+    // page size.
+    for (size, statements) in [(5, five), (100, hundred)] {
+        assert!(
+            (16..=17).contains(&statements),
+            "{statements} statements for a page of {size}"
+        );
+    }
 }
 
 const TERRITORIES_WITH_INITIATIVES: &str = "query($first: Int!) {
