@@ -75,6 +75,15 @@ impl AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(error: sea_orm::DbErr) -> Self {
+        // Two requests racing to create the same unique value (a slug, an e-mail address):
+        // the loser is told so, without the database's text.
+        if let Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) = error.sql_err() {
+            return Self::Conflict(
+                "something with the same unique value (a slug, an e-mail address, a code) \
+                 was just written: reload and try again"
+                    .to_owned(),
+            );
+        }
         Self::internal(error)
     }
 }
