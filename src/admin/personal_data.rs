@@ -119,8 +119,13 @@ pub async fn export(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> AppRe
         .filter(initiative_contact::Column::ProfessionalId.eq(id))
         .all(db)
         .await?;
+    // Only the initiatives the caller may see: a person exporting their own data must not
+    // learn of another organisation's drafts that name them (an admin sees them all).
     let initiatives = initiative::Entity::find()
         .filter(initiative::Column::Id.is_in(contacts.iter().map(|c| c.initiative_id)))
+        .filter(crate::store::initiatives::visible(
+            &crate::domain::visibility::ContributionScope::for_caller(caller),
+        ))
         .all(db)
         .await?;
     let aliases = slug_alias::Entity::find()

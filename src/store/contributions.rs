@@ -32,6 +32,14 @@ fn stale() -> AppError {
     )
 }
 
+/// The slug of a new initiative: the title's, with a part of its own id. It never depends
+/// on other initiatives, so it cannot reveal that a hidden one has the same title; the
+/// readable slug is chosen at first publication ([`unique_initiative_slug`]).
+fn draft_slug(title: &str, id: Uuid) -> String {
+    let id = id.simple().to_string();
+    format!("{}-{}", slugify(title), &id[id.len() - 8..])
+}
+
 /// A slug for `title` that no initiative uses yet: the title's, or with `-2`, `-3`…
 pub async fn unique_initiative_slug(db: &impl ConnectionTrait, title: &str) -> AppResult<String> {
     let base = slugify(title);
@@ -213,7 +221,7 @@ pub async fn insert_initiative(
     let title = changes.title.clone().unwrap_or_default();
     let mut model = initiative::ActiveModel {
         id: Set(id),
-        slug: Set(unique_initiative_slug(db, &title).await?),
+        slug: Set(draft_slug(&title, id)),
         title: Set(String::new()),
         title_sort: Set(String::new()),
         summary: Set(String::new()),
@@ -303,6 +311,8 @@ pub async fn set_initiative_status(
     }
     if to == ModerationStatus::Published && current.published_at.is_none() {
         model.published_at = Set(Some(now));
+        // Stable from now on: the first publication gives the readable slug.
+        model.slug = Set(unique_initiative_slug(db, &current.title).await?);
     }
     let updated = update_initiative_at(db, current.id, current.version, model, now).await?;
     search::index_initiative(db, current.id).await?;

@@ -128,7 +128,11 @@ async fn a_partner_creates_a_draft_with_every_field_that_only_its_organisation_s
     let initiative = &data["createInitiative"]["initiative"];
     assert_eq!(initiative["status"], "DRAFT");
     assert_eq!(initiative["version"], 1);
-    assert_eq!(initiative["slug"], "tutorat-en-ligne-des-collegiens");
+    let draft_slug = initiative["slug"].as_str().unwrap();
+    assert!(
+        draft_slug.starts_with("tutorat-en-ligne-des-collegiens-"),
+        "a draft's slug owes nothing to other initiatives: {draft_slug}"
+    );
     assert_eq!(initiative["startedOn"], "2020-04-01");
     assert_eq!(initiative["continuation"], "Repris à la rentrée");
     assert_eq!(initiative["audiences"], json!(["FAMILIES", "YOUTH"]));
@@ -615,4 +619,90 @@ async fn merging_organisations_moves_their_pending_proposals_too() {
         )
         .await;
     assert_eq!(moved["node"]["organisation"]["slug"], "irdsu");
+}
+
+#[tokio::test]
+async fn a_drafts_slug_reveals_no_hidden_namesake_and_publication_gives_the_readable_one() {
+    let app = TestApp::with_demo().await;
+    let afev = app
+        .account("afev@exemple.fr", Role::Partner, Some("afev"))
+        .await;
+    let irdsu = app
+        .account("irdsu@exemple.fr", Role::Partner, Some("irdsu"))
+        .await;
+    let moderator = app.account("m@exemple.fr", Role::Moderator, None).await;
+    let hidden = draft(&app, &irdsu, "Distribution de masques").await;
+    let own = draft(&app, &afev, "Distribution de masques").await;
+    let slug_of = |id: String, token: String| {
+        let app = &app;
+        async move {
+            app.data_as(
+                &token,
+                "query ($id: ID!) { node(id: $id) { ... on Initiative { slug } } }",
+                json!({ "id": id }),
+            )
+            .await["node"]["slug"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let own_slug = slug_of(own.clone(), afev.token.clone()).await;
+    assert!(
+        own_slug.starts_with("distribution-de-masques-"),
+        "{own_slug}"
+    );
+    assert!(!own_slug.ends_with("-2"), "{own_slug}");
+    for (id, author) in [(&own, &afev), (&hidden, &irdsu)] {
+        submit(&app, author, id, 1).await;
+        moderate(&app, &moderator, id, "APPROVE", None, 2).await;
+    }
+    assert_eq!(
+        slug_of(own, afev.token.clone()).await,
+        "distribution-de-masques"
+    );
+    assert_eq!(
+        slug_of(hidden, afev.token.clone()).await,
+        "distribution-de-masques-2"
+    );
+}
+
+#[tokio::test]
+async fn exporting_ones_own_data_does_not_show_another_organisations_drafts() {
+    let app = TestApp::with_demo().await;
+    let julie = app
+        .account("julie@exemple.fr", Role::Partner, Some("afev"))
+        .await;
+    let irdsu = app
+        .account("irdsu@exemple.fr", Role::Partner, Some("irdsu"))
+        .await;
+    let admin = app.account("a@exemple.fr", Role::Admin, None).await;
+    crate::fixtures::link_professional_to_account(app.db(), "julie-parachini", &julie.id).await;
+    let person = app.id_of("professional(slug: \"julie-parachini\")").await;
+    let hidden = draft(&app, &irdsu, "Projet confidentiel de l'IRDSU").await;
+    app.data_as(
+        &irdsu.token,
+        UPDATE,
+        json!({ "input": { "id": hidden, "expectedVersion": 1, "contactIds": [person] } }),
+    )
+    .await;
+    let export = "query ($id: ID!) { exportPersonalData(professionalId: $id) }";
+    let titles = |data: Value| -> Vec<String> {
+        data["exportPersonalData"]["initiativeContacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|contact| contact["initiative"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let own = titles(
+        app.data_as(&julie.token, export, json!({ "id": person }))
+            .await,
+    );
+    let full = titles(
+        app.data_as(&admin.token, export, json!({ "id": person }))
+            .await,
+    );
+    assert!(!own.iter().any(|title| title.contains("IRDSU")), "{own:?}");
+    assert!(full.iter().any(|title| title.contains("IRDSU")), "{full:?}");
 }
