@@ -41,43 +41,47 @@ fn address_subject(address: IpAddr) -> String {
     format!("address:{address}")
 }
 
-/// Refuses an attempt while the account or the address has too many recent failures.
-async fn check_throttle(
-    db: &DatabaseConnection,
-    policy: &ThrottlePolicy,
-    account: &str,
-    address: Option<&str>,
-) -> AppResult<()> {
-    let now = Utc::now();
-    let subjects: Vec<&str> = std::iter::once(account).chain(address).collect();
-    let failures = login_failures::since(db, &subjects, now - policy.window).await?;
-    let wait = |subject: &str, limit| {
-        failures
-            .get(subject)
-            .and_then(|times| policy.retry_after(times, limit, now))
-    };
-    let retry_after = [
-        wait(account, policy.per_account),
-        address.and_then(|address| wait(address, policy.per_address)),
-    ]
-    .into_iter()
-    .flatten()
-    .max();
-    match retry_after {
-        Some(retry_after_secs) => Err(AppError::RateLimited { retry_after_secs }),
-        None => Ok(()),
-    }
+/// One login attempt, recorded as a failure of its account and address before the
+/// password is checked, so that attempts sent in parallel count against each other: the
+/// check and the record are not separated by the seconds of password hashing.
+struct Attempt {
+    rows: Vec<Uuid>,
 }
 
-async fn record_failure(
-    db: &DatabaseConnection,
-    policy: &ThrottlePolicy,
-    account: &str,
-    address: Option<&str>,
-) -> AppResult<()> {
-    let now = Utc::now();
-    let subjects: Vec<&str> = std::iter::once(account).chain(address).collect();
-    login_failures::record(db, &subjects, now, now - policy.window).await
+impl Attempt {
+    /// Records the attempt, or refuses it (and forgets it) while the account or the address
+    /// has too many other recent failures.
+    async fn begin(
+        db: &DatabaseConnection,
+        policy: &ThrottlePolicy,
+        account: &str,
+        address: Option<&str>,
+    ) -> AppResult<Self> {
+        let now = Utc::now();
+        let subjects: Vec<&str> = std::iter::once(account).chain(address).collect();
+        let rows = login_failures::record(db, &subjects, now, now - policy.window).await?;
+        let failures = login_failures::since(db, &subjects, now - policy.window, &rows).await?;
+        let wait = |subject: &str, limit| {
+            failures
+                .get(subject)
+                .and_then(|times| policy.retry_after(times, limit, now))
+        };
+        let retry_after = [
+            wait(account, policy.per_account),
+            address.and_then(|address| wait(address, policy.per_address)),
+        ]
+        .into_iter()
+        .flatten()
+        .max();
+        match retry_after {
+            Some(retry_after_secs) => {
+                // A refused attempt is not a failure: it does not extend the wait.
+                login_failures::forget_rows(db, &rows).await?;
+                Err(AppError::RateLimited { retry_after_secs })
+            }
+            None => Ok(Self { rows }),
+        }
+    }
 }
 
 /// Checks an e-mail and password and issues a token. Throttled per account and per client
@@ -94,7 +98,7 @@ pub async fn login(
     let normalised = email.trim().to_lowercase();
     let account = account_subject(&normalised);
     let address = client.map(address_subject);
-    check_throttle(db, policy, &account, address.as_deref()).await?;
+    let attempt = Attempt::begin(db, policy, &account, address.as_deref()).await?;
     let found = match Email::parse("email", &normalised) {
         Ok(email) => users::by_email(db, &email).await?,
         Err(_) => None,
@@ -106,13 +110,12 @@ pub async fn login(
     .await?;
     let user = match found {
         Some(user) if matches && user.is_active => user,
-        _ => {
-            record_failure(db, policy, &account, address.as_deref()).await?;
-            return Err(wrong_credentials());
-        }
+        // The attempt stays recorded: it is a failure.
+        _ => return Err(wrong_credentials()),
     };
     let txn = db.begin().await?;
     login_failures::forget(&txn, &account).await?;
+    login_failures::forget_rows(&txn, &attempt.rows).await?;
     let mut active: user::ActiveModel = user.into();
     active.last_login_at = Set(Some(Utc::now()));
     let user = users::update(&txn, active).await?;
@@ -164,14 +167,15 @@ pub async fn change_password(
     let user = existing(db, account.id).await?;
     let subject = account_subject(&user.email);
     let address = client.map(address_subject);
-    check_throttle(db, policy, &subject, address.as_deref()).await?;
+    let attempt = Attempt::begin(db, policy, &subject, address.as_deref()).await?;
     if !passwords::verify(current, Some(&user.password_hash)).await? {
-        record_failure(db, policy, &subject, address.as_deref()).await?;
         return Err(AppError::bad_input(
             "input.currentPassword",
             "this is not your current password",
         ));
     }
+    // The right current password: not a failure, whatever comes next.
+    login_failures::forget_rows(db, &attempt.rows).await?;
     let email = Email::parse("email", &user.email)?;
     let new = NewPassword::parse("input.newPassword", new, &email)?;
     if new.expose() == current {

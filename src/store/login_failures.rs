@@ -9,15 +9,17 @@ use uuid::Uuid;
 
 use crate::error::AppResult;
 
-/// The failures of each of `subjects` since `since`.
+/// The failures of each of `subjects` since `since`, but those of `except`.
 pub async fn since(
     db: &impl ConnectionTrait,
     subjects: &[&str],
     since: DateTime<Utc>,
+    except: &[Uuid],
 ) -> AppResult<HashMap<String, Vec<DateTime<Utc>>>> {
     let rows = login_failure::Entity::find()
         .filter(login_failure::Column::Subject.is_in(subjects.iter().copied()))
         .filter(login_failure::Column::FailedAt.gt(since))
+        .filter(login_failure::Column::Id.is_not_in(except.iter().copied()))
         .all(db)
         .await?;
     let mut failures: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
@@ -27,24 +29,37 @@ pub async fn since(
     Ok(failures)
 }
 
-/// Records one failure for each of `subjects`, and forgets those that left the window.
+/// Records one attempt for each of `subjects`, counted as a failure until [`forget_rows`]
+/// removes it, and forgets the failures that left the window. The ids of the new rows.
 pub async fn record(
     db: &impl ConnectionTrait,
     subjects: &[&str],
     at: DateTime<Utc>,
     forget_before: DateTime<Utc>,
-) -> AppResult<()> {
+) -> AppResult<Vec<Uuid>> {
     login_failure::Entity::delete_many()
         .filter(login_failure::Column::FailedAt.lte(forget_before))
         .exec(db)
         .await?;
-    login_failure::Entity::insert_many(subjects.iter().map(|subject| login_failure::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        subject: Set((*subject).to_owned()),
-        failed_at: Set(at),
+    let rows: Vec<(Uuid, &str)> = subjects.iter().map(|s| (Uuid::now_v7(), *s)).collect();
+    login_failure::Entity::insert_many(rows.iter().map(|(id, subject)| {
+        login_failure::ActiveModel {
+            id: Set(*id),
+            subject: Set((*subject).to_owned()),
+            failed_at: Set(at),
+        }
     }))
     .exec(db)
     .await?;
+    Ok(rows.into_iter().map(|(id, _)| id).collect())
+}
+
+/// Removes the rows `ids` (an attempt that was refused, or that succeeded).
+pub async fn forget_rows(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<()> {
+    login_failure::Entity::delete_many()
+        .filter(login_failure::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

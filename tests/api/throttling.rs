@@ -110,3 +110,23 @@ async fn a_successful_login_clears_the_accounts_failures() {
         );
     }
 }
+
+#[tokio::test]
+async fn attempts_sent_in_parallel_cannot_outrun_the_limit() {
+    let app = TestApp::with_demo().await;
+    app.account("julie@exemple.fr", Role::Partner, Some("afev"))
+        .await;
+    let attempt = format!(
+        "mutation {{ {} }}",
+        login(0, "julie@exemple.fr", "pas le bon mot de passe")
+    );
+    let bodies = futures_util::future::join_all((0..12).map(|_| app.query(&attempt))).await;
+    let codes: Vec<String> = bodies.iter().flat_map(error_codes).collect();
+    let checked = codes
+        .iter()
+        .filter(|code| *code == "UNAUTHENTICATED")
+        .count();
+    let refused = codes.iter().filter(|code| *code == "RATE_LIMITED").count();
+    assert_eq!(checked + refused, 12, "{codes:?}");
+    assert!(checked <= 5, "at most 5 passwords checked: {codes:?}");
+}
