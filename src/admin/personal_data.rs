@@ -30,7 +30,7 @@ fn no_such_person() -> AppError {
 /// The professional, when the caller is an admin or the person's own account. Anyone
 /// else is told FORBIDDEN, whether or not the person exists.
 async fn own_or_managed<'a>(
-    db: &DatabaseConnection,
+    db: &impl sea_orm::ConnectionTrait,
     caller: &'a Caller,
     id: Uuid,
 ) -> AppResult<(&'a Account, professional::Model)> {
@@ -57,13 +57,21 @@ pub async fn set_contact_visibility(
     id: Uuid,
     visibility: ContactVisibility,
 ) -> AppResult<professional::Model> {
-    let (account, found) = own_or_managed(db, caller, id).await?;
     let txn = db.begin().await?;
+    let (account, found) = own_or_managed(&txn, caller, id).await?;
     let before = found.contact_visibility;
     let mut row: professional::ActiveModel = found.into();
     row.contact_visibility = Set(visibility);
     row.updated_at = Set(chrono::Utc::now());
-    let updated = professional::Entity::update(row).exec(&txn).await?;
+    // An erasure may remove the person between the read and the write.
+    let updated =
+        professional::Entity::update(row)
+            .exec(&txn)
+            .await
+            .map_err(|error| match error {
+                sea_orm::DbErr::RecordNotUpdated => no_such_person(),
+                other => AppError::from(other),
+            })?;
     curation::log_event(
         &txn,
         SubjectType::Professional,
