@@ -159,8 +159,8 @@ impl Initiative {
     /// Its themes, by name.
     async fn themes(&self, ctx: &Context<'_>) -> Result<Vec<Theme>> {
         let loaders = &ctx.state()?.loaders;
-        let links = load_rows(&loaders.themes_of_initiative, self.model.id).await?;
-        let mut themes = load_in_order(&loaders.theme, links.iter().map(|l| l.theme_id)).await?;
+        let linked = load_rows(&loaders.themes_linked_to_initiative, self.model.id).await?;
+        let mut themes: Vec<_> = linked.iter().map(|(theme, _)| theme.clone()).collect();
         themes.sort_by(|a, b| a.sort_name.cmp(&b.sort_name));
         Ok(themes.into_iter().map(Theme).collect())
     }
@@ -168,9 +168,8 @@ impl Initiative {
     /// The territories it took place on, by name.
     async fn territories(&self, ctx: &Context<'_>) -> Result<Vec<Territory>> {
         let loaders = &ctx.state()?.loaders;
-        let links = load_rows(&loaders.territories_of_initiative, self.model.id).await?;
-        let mut territories =
-            load_in_order(&loaders.territory, links.iter().map(|l| l.territory_id)).await?;
+        let linked = load_rows(&loaders.territories_linked_to_initiative, self.model.id).await?;
+        let mut territories: Vec<_> = linked.iter().map(|(place, _)| place.clone()).collect();
         territories.sort_by(|a, b| a.sort_name.cmp(&b.sort_name));
         Ok(territories.into_iter().map(Territory).collect())
     }
@@ -182,25 +181,18 @@ impl Initiative {
         #[graphql(desc = "Only the organisations with this role.")] role: Option<OrganisationRole>,
     ) -> Result<Vec<InitiativeOrganisation>> {
         let loaders = &ctx.state()?.loaders;
-        let links = load_rows(&loaders.organisations_of_initiative, self.model.id).await?;
-        let role = role.map(entity::enums::OrganisationRole::from);
-        let links: Vec<_> = links
-            .iter()
-            .filter(|link| role.is_none_or(|role| link.role == role))
-            .collect();
-        let organisations = load_in_order(
-            &loaders.organisation,
-            links.iter().map(|l| l.organisation_id),
-        )
-        .await?;
-        let mut involved: Vec<InitiativeOrganisation> = links
-            .iter()
-            .zip(organisations)
-            .map(|(link, organisation)| InitiativeOrganisation {
-                role: link.role.into(),
-                organisation: Organisation(organisation),
-            })
-            .collect();
+        let linked = load_rows(&loaders.organisations_linked_to_initiative, self.model.id).await?;
+        let wanted = role.map(entity::enums::OrganisationRole::from);
+        let mut involved = Vec::with_capacity(linked.len());
+        for (organisation, stored_role) in linked.iter() {
+            let stored_role = parse_role(stored_role.as_deref())?;
+            if wanted.is_none_or(|wanted| wanted == stored_role) {
+                involved.push(InitiativeOrganisation {
+                    role: stored_role.into(),
+                    organisation: Organisation(organisation.clone()),
+                });
+            }
+        }
         involved.sort_by(|a, b| {
             (a.role as u8, &a.organisation.0.sort_name)
                 .cmp(&(b.role as u8, &b.organisation.0.sort_name))
@@ -249,6 +241,15 @@ pub struct InitiativeOrganisation {
     pub role: OrganisationRole,
     /// The organisation.
     pub organisation: Organisation,
+}
+
+/// The role stored on an initiative's link to an organisation.
+fn parse_role(stored: Option<&str>) -> Result<entity::enums::OrganisationRole, AppError> {
+    use entity::enums::OrganisationRole as Stored;
+    use sea_orm::Iterable;
+    Stored::iter()
+        .find(|role| Some(role.as_str()) == stored)
+        .ok_or_else(|| AppError::internal(format!("unknown organisation role {stored:?}")))
 }
 
 /// A published initiative close to a draft.

@@ -59,6 +59,97 @@ where
     }
 }
 
+/// Loads the rows of `T` linked to each owner through a link table, with the links, in
+/// one query (`link JOIN target`), where following the links then the rows would take
+/// two. `extra` names a link column read along, as text (e.g. an organisation's role).
+pub struct Joined<T: Keyed> {
+    db: DatabaseConnection,
+    link: &'static str,
+    owner: &'static str,
+    target: &'static str,
+    extra: Option<&'static str>,
+    _target: std::marker::PhantomData<T>,
+}
+
+impl<T: Keyed> Joined<T> {
+    fn new(
+        db: &DatabaseConnection,
+        link: &'static str,
+        owner: &'static str,
+        target: &'static str,
+    ) -> Self {
+        Self {
+            db: db.clone(),
+            link,
+            owner,
+            target,
+            extra: None,
+            _target: std::marker::PhantomData,
+        }
+    }
+
+    fn with(mut self, extra: &'static str) -> Self {
+        self.extra = Some(extra);
+        self
+    }
+}
+
+/// A row reached through a link, with the link's `extra` column when asked for.
+pub type Linked<M> = (M, Option<String>);
+
+impl<T> Loader<Uuid> for Joined<T>
+where
+    T: Keyed + Default + Send + Sync,
+    T::Model: Clone + Send + Sync,
+{
+    type Value = Arc<[Linked<T::Model>]>;
+    type Error = AppError;
+
+    async fn load(&self, owners: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
+        use sea_orm::{ConnectionTrait, FromQueryResult, Iterable, sea_query::Alias};
+        let link = Alias::new(self.link);
+        let mut query = Query::select();
+        for column in T::Column::iter() {
+            query.column((T::default(), column));
+        }
+        query
+            .expr_as(
+                Expr::col((link.clone(), Alias::new(self.owner))),
+                Alias::new("link_owner"),
+            )
+            .from(T::default())
+            .inner_join(
+                link.clone(),
+                Expr::col((link.clone(), Alias::new(self.target)))
+                    .equals((T::default(), T::id_column())),
+            )
+            .and_where(
+                Expr::col((link.clone(), Alias::new(self.owner))).is_in(owners.iter().copied()),
+            );
+        if let Some(extra) = self.extra {
+            query.expr_as(
+                Expr::col((link.clone(), Alias::new(extra))),
+                Alias::new("link_extra"),
+            );
+        }
+        let statement = self.db.get_database_backend().build(&query);
+        let mut grouped: HashMap<Uuid, Vec<Linked<T::Model>>> = HashMap::new();
+        for row in self.db.query_all_raw(statement).await? {
+            let owner: Uuid = row.try_get("", "link_owner")?;
+            let extra: Option<String> = match self.extra {
+                Some(_) => Some(row.try_get("", "link_extra")?),
+                None => None,
+            };
+            let model = T::Model::from_query_result(&row, "")?;
+            grouped.entry(owner).or_default().push((model, extra));
+        }
+        Ok(grouped
+            .into_iter()
+            .map(|(owner, rows)| (owner, rows.into()))
+            .collect())
+    }
+}
+
 /// Loads the rows of `E` that belong to each owner id (`owner` column), in `order`.
 pub struct RowsBy<E: EntityTrait> {
     db: DatabaseConnection,
@@ -202,6 +293,12 @@ pub struct Loaders {
     pub meeting_participant: Cached<ById<meeting_participant::Entity>>,
     pub meeting_topic: Cached<ById<meeting_topic::Entity>>,
 
+    /// An initiative's themes, with their links in one query.
+    pub themes_linked_to_initiative: Cached<Joined<theme::Entity>>,
+    /// An initiative's territories, with their links in one query.
+    pub territories_linked_to_initiative: Cached<Joined<territory::Entity>>,
+    /// An initiative's organisations and their roles, with their links in one query.
+    pub organisations_linked_to_initiative: Cached<Joined<organisation::Entity>>,
     pub themes_of_initiative: Cached<RowsBy<initiative_theme::Entity>>,
     pub territories_of_initiative: Cached<RowsBy<initiative_territory::Entity>>,
     pub organisations_of_initiative: Cached<RowsBy<initiative_organisation::Entity>>,
@@ -271,6 +368,24 @@ impl Loaders {
             meeting_participant: cached(queue, ById::new(db, Condition::all())),
             meeting_topic: cached(queue, ById::new(db, Condition::all())),
 
+            themes_linked_to_initiative: cached(
+                queue,
+                Joined::new(db, "initiative_theme", "initiative_id", "theme_id"),
+            ),
+            territories_linked_to_initiative: cached(
+                queue,
+                Joined::new(db, "initiative_territory", "initiative_id", "territory_id"),
+            ),
+            organisations_linked_to_initiative: cached(
+                queue,
+                Joined::new(
+                    db,
+                    "initiative_organisation",
+                    "initiative_id",
+                    "organisation_id",
+                )
+                .with("role"),
+            ),
             themes_of_initiative: cached(
                 queue,
                 RowsBy::new(
