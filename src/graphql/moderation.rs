@@ -65,6 +65,20 @@ fn text_change(field: &str, before: Option<&str>, after: &Patch<String>) -> Fiel
     }
 }
 
+/// A change of a list of ids, written as global ids.
+fn id_list_change(
+    field: &str,
+    kind: NodeKind,
+    before: impl Iterator<Item = uuid::Uuid>,
+    after: &[uuid::Uuid],
+) -> FieldChange {
+    FieldChange {
+        field: field.to_owned(),
+        before: joined(before.map(|uuid| kind.id(uuid).0)),
+        after: joined(after.iter().map(|uuid| kind.id(*uuid).0)),
+    }
+}
+
 /// The field-by-field difference between a proposal and its initiative as it is now.
 async fn field_changes(
     ctx: &Context<'_>,
@@ -111,56 +125,54 @@ async fn field_changes(
     }
     let id = current.id;
     if let Some(after) = &changes.theme_ids {
-        let rows = load_rows(&loaders.themes_of_initiative, id).await?;
-        out.push(FieldChange {
-            field: "themeIds".to_owned(),
-            before: joined(rows.iter().map(|row| NodeKind::Theme.id(row.theme_id).0)),
-            after: joined(after.iter().map(|uuid| NodeKind::Theme.id(*uuid).0)),
-        });
+        let before = load_rows(&loaders.themes_linked_to_initiative, id).await?;
+        let before = before.iter().map(|(theme, _)| theme.id);
+        out.push(id_list_change("themeIds", NodeKind::Theme, before, after));
     }
     if let Some(after) = &changes.territory_ids {
-        let rows = load_rows(&loaders.territories_of_initiative, id).await?;
-        out.push(FieldChange {
-            field: "territoryIds".to_owned(),
-            before: joined(
-                rows.iter()
-                    .map(|row| NodeKind::Territory.id(row.territory_id).0),
-            ),
-            after: joined(after.iter().map(|uuid| NodeKind::Territory.id(*uuid).0)),
-        });
+        let before = load_rows(&loaders.territories_linked_to_initiative, id).await?;
+        let before = before.iter().map(|(place, _)| place.id);
+        out.push(id_list_change(
+            "territoryIds",
+            NodeKind::Territory,
+            before,
+            after,
+        ));
     }
     if let Some(after) = &changes.organisations {
-        let rows = load_rows(&loaders.organisations_of_initiative, id).await?;
-        let link = |uuid, role: entity::enums::OrganisationRole| {
-            format!("{} ({})", NodeKind::Organisation.id(uuid).0, role.as_str())
-        };
+        let before = load_rows(&loaders.organisations_linked_to_initiative, id).await?;
+        let link = |uuid, role: &str| format!("{} ({role})", NodeKind::Organisation.id(uuid).0);
         out.push(FieldChange {
             field: "organisations".to_owned(),
-            before: joined(rows.iter().map(|row| link(row.organisation_id, row.role))),
-            after: joined(after.iter().map(|l| link(l.organisation_id, l.role))),
+            before: joined(before.iter().map(|(organisation, role)| {
+                link(organisation.id, role.as_deref().unwrap_or_default())
+            })),
+            after: joined(
+                after
+                    .iter()
+                    .map(|l| link(l.organisation_id, l.role.as_str())),
+            ),
         });
     }
     if let Some(after) = &changes.contact_ids {
-        let rows = load_rows(&loaders.contacts_of_initiative, id).await?;
-        out.push(FieldChange {
-            field: "contactIds".to_owned(),
-            before: joined(
-                rows.iter()
-                    .map(|row| NodeKind::Professional.id(row.professional_id).0),
-            ),
-            after: joined(after.iter().map(|uuid| NodeKind::Professional.id(*uuid).0)),
-        });
+        let before = load_rows(&loaders.contacts_of_initiative, id).await?;
+        let before = before.iter().map(|row| row.professional_id);
+        out.push(id_list_change(
+            "contactIds",
+            NodeKind::Professional,
+            before,
+            after,
+        ));
     }
     if let Some(after) = &changes.meeting_ids {
-        let rows = load_rows(&loaders.meetings_of_initiative, id).await?;
-        out.push(FieldChange {
-            field: "meetingIds".to_owned(),
-            before: joined(
-                rows.iter()
-                    .map(|row| NodeKind::Meeting.id(row.meeting_id).0),
-            ),
-            after: joined(after.iter().map(|uuid| NodeKind::Meeting.id(*uuid).0)),
-        });
+        let before = load_rows(&loaders.meetings_of_initiative, id).await?;
+        let before = before.iter().map(|row| row.meeting_id);
+        out.push(id_list_change(
+            "meetingIds",
+            NodeKind::Meeting,
+            before,
+            after,
+        ));
     }
     if let Some(after) = &changes.audiences {
         let rows = load_rows(&loaders.audiences_of_initiative, id).await?;
@@ -337,6 +349,39 @@ fn proposal_warnings(changes: &InitiativeChanges) -> Vec<PersonalDataWarning> {
 #[derive(Clone)]
 pub struct ModerationItem(Contribution);
 
+/// What every kind of contribution records about its moderation.
+struct Tracking {
+    status: StoredStatus,
+    submitted_at: Option<chrono::DateTime<chrono::Utc>>,
+    author_id: Option<uuid::Uuid>,
+    organisation_id: Option<uuid::Uuid>,
+}
+
+impl ModerationItem {
+    fn tracking(&self) -> Tracking {
+        match &self.0 {
+            Contribution::Initiative(item) => Tracking {
+                status: item.model.status,
+                submitted_at: item.model.submitted_at,
+                author_id: item.model.submitted_by,
+                organisation_id: item.model.organisation_id,
+            },
+            Contribution::Experience(item) => Tracking {
+                status: item.0.status,
+                submitted_at: item.0.submitted_at,
+                author_id: item.0.author_id,
+                organisation_id: item.0.organisation_id,
+            },
+            Contribution::ChangeProposal(item) => Tracking {
+                status: item.0.status,
+                submitted_at: item.0.submitted_at,
+                author_id: item.0.author_id,
+                organisation_id: item.0.organisation_id,
+            },
+        }
+    }
+}
+
 /// A contribution in the moderation queue, with what a moderator needs to decide.
 #[Object]
 impl ModerationItem {
@@ -356,41 +401,22 @@ impl ModerationItem {
 
     /// Where it stands.
     async fn status(&self) -> ModerationStatus {
-        match &self.0 {
-            Contribution::Initiative(item) => item.model.status.into(),
-            Contribution::Experience(item) => item.0.status.into(),
-            Contribution::ChangeProposal(item) => item.0.status.into(),
-        }
+        self.tracking().status.into()
     }
 
     /// When it was last submitted.
     async fn submitted_at(&self) -> Option<DateTime> {
-        match &self.0 {
-            Contribution::Initiative(item) => item.model.submitted_at,
-            Contribution::Experience(item) => item.0.submitted_at,
-            Contribution::ChangeProposal(item) => item.0.submitted_at,
-        }
-        .map(DateTime)
+        self.tracking().submitted_at.map(DateTime)
     }
 
     /// The account that wrote it.
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let id = match &self.0 {
-            Contribution::Initiative(item) => item.model.submitted_by,
-            Contribution::Experience(item) => item.0.author_id,
-            Contribution::ChangeProposal(item) => item.0.author_id,
-        };
-        user(ctx, id).await
+        user(ctx, self.tracking().author_id).await
     }
 
     /// The organisation it is written for.
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        let id = match &self.0 {
-            Contribution::Initiative(item) => item.model.organisation_id,
-            Contribution::Experience(item) => item.0.organisation_id,
-            Contribution::ChangeProposal(item) => item.0.organisation_id,
-        };
-        organisation(ctx, id).await
+        organisation(ctx, self.tracking().organisation_id).await
     }
 
     /// What a change proposal changes, field by field; empty for new initiatives and

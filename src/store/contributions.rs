@@ -9,7 +9,7 @@ use entity::{
     enums::{ModerationAction, ModerationStatus, SubjectType},
     experience, initiative, initiative_audience, initiative_contact, initiative_meeting,
     initiative_organisation, initiative_territory, initiative_theme, meeting, moderation_event,
-    organisation, professional, theme,
+    organisation, professional, territory, theme,
 };
 use sea_orm::{
     ActiveValue::{NotSet, Set},
@@ -17,7 +17,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::search;
+use super::{keyed::Keyed, search};
 use crate::{
     domain::{
         contribution::{ExperienceChanges, InitiativeChanges},
@@ -57,6 +57,32 @@ pub async fn unique_initiative_slug(db: &impl ConnectionTrait, title: &str) -> A
         .unwrap_or(base))
 }
 
+/// Checks that every id of `ids` names a row of `E`; BAD_USER_INPUT on `field` otherwise.
+async fn check_exist<E: Keyed>(
+    db: &impl ConnectionTrait,
+    field: String,
+    what: &str,
+    ids: Option<&[Uuid]>,
+) -> AppResult<()>
+where
+    E::Model: Sync,
+{
+    let Some(ids) = ids.filter(|ids| !ids.is_empty()) else {
+        return Ok(());
+    };
+    let found = E::find()
+        .filter(E::id_column().is_in(ids.iter().copied()))
+        .count(db)
+        .await?;
+    if found != ids.len() as u64 {
+        return Err(AppError::bad_input(
+            field,
+            format!("names a {what} that does not exist"),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks that every id the changes link to exists; an unknown one is BAD_USER_INPUT on
 /// its list.
 pub async fn check_references(
@@ -64,59 +90,41 @@ pub async fn check_references(
     changes: &InitiativeChanges,
     prefix: &str,
 ) -> AppResult<()> {
-    async fn count<E: EntityTrait>(
-        db: &impl ConnectionTrait,
-        id: E::Column,
-        ids: &[Uuid],
-    ) -> AppResult<u64>
-    where
-        E::Model: Sync,
-    {
-        Ok(E::find()
-            .filter(id.is_in(ids.iter().copied()))
-            .count(db)
-            .await?)
-    }
+    let field = |name: &str| format!("{prefix}.{name}");
     let organisation_ids: Option<Vec<Uuid>> = changes
         .organisations
         .as_ref()
         .map(|links| links.iter().map(|link| link.organisation_id).collect());
-    let checks = [
-        ("themeIds", changes.theme_ids.as_deref(), "theme"),
-        (
-            "territoryIds",
-            changes.territory_ids.as_deref(),
-            "territory",
-        ),
-        ("organisations", organisation_ids.as_deref(), "organisation"),
-        ("contactIds", changes.contact_ids.as_deref(), "professional"),
-        ("meetingIds", changes.meeting_ids.as_deref(), "meeting"),
-    ];
-    for (field, ids, kind) in checks {
-        let Some(ids) = ids.filter(|ids| !ids.is_empty()) else {
-            continue;
-        };
-        let found = match kind {
-            "theme" => count::<theme::Entity>(db, theme::Column::Id, ids).await?,
-            "territory" => {
-                count::<entity::territory::Entity>(db, entity::territory::Column::Id, ids).await?
-            }
-            "organisation" => {
-                count::<organisation::Entity>(db, organisation::Column::Id, ids).await?
-            }
-            "professional" => {
-                count::<professional::Entity>(db, professional::Column::Id, ids).await?
-            }
-            _ => count::<meeting::Entity>(db, meeting::Column::Id, ids).await?,
-        };
-        if found != ids.len() as u64 {
-            return Err(AppError::bad_input(
-                format!("{prefix}.{field}"),
-                format!("names a {kind} that does not exist"),
-            ));
-        }
-    }
-    Ok(())
+    check_exist::<theme::Entity>(db, field("themeIds"), "theme", changes.theme_ids.as_deref())
+        .await?;
+    check_exist::<territory::Entity>(
+        db,
+        field("territoryIds"),
+        "territory",
+        changes.territory_ids.as_deref(),
+    )
+    .await?;
+    check_exist::<organisation::Entity>(
+        db,
+        field("organisations"),
+        "organisation",
+        organisation_ids.as_deref(),
+    )
+    .await?;
+    check_exist::<professional::Entity>(
+        db,
+        field("contactIds"),
+        "professional",
+        changes.contact_ids.as_deref(),
+    )
+    .await?;
+    check_exist::<meeting::Entity>(
+        db,
+        field("meetingIds"),
+        "meeting",
+        changes.meeting_ids.as_deref(),
+    )
+    .await
 }
 
 /// Sets the scalar fields the changes carry on `model`.

@@ -299,9 +299,6 @@ pub struct Loaders {
     pub territories_linked_to_initiative: Cached<Joined<territory::Entity>>,
     /// An initiative's organisations and their roles, with their links in one query.
     pub organisations_linked_to_initiative: Cached<Joined<organisation::Entity>>,
-    pub themes_of_initiative: Cached<RowsBy<initiative_theme::Entity>>,
-    pub territories_of_initiative: Cached<RowsBy<initiative_territory::Entity>>,
-    pub organisations_of_initiative: Cached<RowsBy<initiative_organisation::Entity>>,
     pub contacts_of_initiative: Cached<RowsBy<initiative_contact::Entity>>,
     pub meetings_of_initiative: Cached<RowsBy<initiative_meeting::Entity>>,
     pub audiences_of_initiative: Cached<RowsBy<initiative_audience::Entity>>,
@@ -385,30 +382,6 @@ impl Loaders {
                     "organisation_id",
                 )
                 .with("role"),
-            ),
-            themes_of_initiative: cached(
-                queue,
-                RowsBy::new(
-                    db,
-                    initiative_theme::Column::InitiativeId,
-                    |row: &initiative_theme::Model| row.initiative_id,
-                ),
-            ),
-            territories_of_initiative: cached(
-                queue,
-                RowsBy::new(
-                    db,
-                    initiative_territory::Column::InitiativeId,
-                    |row: &initiative_territory::Model| row.initiative_id,
-                ),
-            ),
-            organisations_of_initiative: cached(
-                queue,
-                RowsBy::new(
-                    db,
-                    initiative_organisation::Column::InitiativeId,
-                    |row: &initiative_organisation::Model| row.initiative_id,
-                ),
             ),
             contacts_of_initiative: cached(
                 queue,

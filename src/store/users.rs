@@ -4,14 +4,14 @@ use chrono::Utc;
 use entity::{enums::Role, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, SqlErr, sea_query::Expr,
+    PaginatorTrait, QueryFilter, QueryOrder, sea_query::Expr,
 };
 use uuid::Uuid;
 
 use super::page::{Page, TotalCount, fetch_page};
 use crate::{
     domain::{account::Email, page::PageRequest, visibility::AccountScope},
-    error::{AppError, AppResult},
+    error::AppResult,
 };
 
 /// What a list of accounts may be narrowed to.
@@ -65,17 +65,10 @@ pub async fn list(
     fetch_page(db, select, request).await
 }
 
-/// Inserts a new account; an e-mail address already in use is CONFLICT.
+/// Inserts a new account; an e-mail address taken meanwhile is CONFLICT, like any lost
+/// race on a unique value (see `From<DbErr> for AppError`).
 pub async fn insert(db: &impl ConnectionTrait, model: user::ActiveModel) -> AppResult<user::Model> {
-    model
-        .insert(db)
-        .await
-        .map_err(|error| match error.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                AppError::Conflict("an account already uses this e-mail address".to_owned())
-            }
-            _ => AppError::from(error),
-        })
+    Ok(model.insert(db).await?)
 }
 
 /// Saves changes to an account, stamping `updated_at`.
