@@ -706,3 +706,46 @@ async fn exporting_ones_own_data_does_not_show_another_organisations_drafts() {
     assert!(!own.iter().any(|title| title.contains("IRDSU")), "{own:?}");
     assert!(full.iter().any(|title| title.contains("IRDSU")), "{full:?}");
 }
+
+#[tokio::test]
+async fn a_proposal_shows_its_changed_lists_as_they_are_and_as_they_would_be() {
+    let app = TestApp::with_demo().await;
+    let partner = app
+        .account("afev@exemple.fr", Role::Partner, Some("afev"))
+        .await;
+    let moderator = app.account("m@exemple.fr", Role::Moderator, None).await;
+    let id = draft(&app, &partner, "Jardins partagés").await;
+    submit(&app, &partner, &id, 1).await;
+    moderate(&app, &moderator, &id, "APPROVE", None, 2).await;
+    let [food, school, afev] = <[String; 3]>::try_from(
+        ids(
+            &app,
+            &[
+                ("theme", "aide-alimentaire"),
+                ("theme", "accompagnement-scolaire"),
+                ("organisation", "afev"),
+            ],
+        )
+        .await,
+    )
+    .unwrap();
+    let proposed = app
+        .data_as(
+            &partner.token,
+            "mutation ($input: ProposeInitiativeChangeInput!) {
+                proposeInitiativeChange(input: $input) { changeProposal {
+                    changes { field before after } } } }",
+            json!({ "input": { "id": id, "expectedVersion": 3,
+                "themeIds": [school],
+                "organisations": [{ "organisationId": afev, "role": "LEAD" }] } }),
+        )
+        .await;
+    let changes = &proposed["proposeInitiativeChange"]["changeProposal"]["changes"];
+    assert_eq!(
+        changes,
+        &json!([
+            { "field": "themeIds", "before": food, "after": school },
+            { "field": "organisations", "before": null, "after": format!("{afev} (LEAD)") },
+        ])
+    );
+}
