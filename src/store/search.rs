@@ -7,8 +7,8 @@
 
 use entity::initiative;
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement, TransactionTrait,
-    Value,
+    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement, TransactionTrait, Value,
     sea_query::{Expr, Query, SelectStatement},
 };
 use uuid::Uuid;
@@ -154,7 +154,12 @@ pub async fn index_initiative<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult
         execute(db, sql, vec![id.into()]).await?;
         return Ok(());
     };
-    let document = SearchDocument::new(
+    write_entries(db, &[found]).await
+}
+
+/// The terms of an initiative's title, and of the rest of its text.
+fn document_of(found: &initiative::Model) -> SearchDocument {
+    SearchDocument::new(
         &found.title,
         &[
             Some(found.summary.as_str()),
@@ -162,49 +167,73 @@ pub async fn index_initiative<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult
             found.outcomes.as_deref(),
             found.continuation.as_deref(),
         ],
-    );
-    let (title, body) = (document.title.join(" "), document.body.join(" "));
+    )
+}
+
+/// How many index entries one PostgreSQL statement writes (4 values each).
+const ENTRIES_PER_STATEMENT: usize = 1_000;
+
+/// Writes (or rewrites) the index entries of `initiatives`.
+async fn write_entries<C: ConnectionTrait>(
+    db: &C,
+    initiatives: &[initiative::Model],
+) -> AppResult<()> {
+    let backend = db.get_database_backend();
     match backend {
         DbBackend::Postgres => {
-            execute(
-                db,
-                "INSERT INTO initiative_search (initiative_id, title, body, document) \
-                 VALUES (?, ?, ?, CAST(? AS tsvector)) \
-                 ON CONFLICT (initiative_id) DO UPDATE SET title = excluded.title, \
-                 body = excluded.body, document = excluded.document",
-                vec![
-                    id.into(),
-                    title.into(),
-                    body.into(),
-                    tsvector(&document).into(),
-                ],
-            )
-            .await?;
+            for chunk in initiatives.chunks(ENTRIES_PER_STATEMENT) {
+                let mut values = Vec::with_capacity(chunk.len() * 4);
+                for found in chunk {
+                    let document = document_of(found);
+                    values.extend([
+                        found.id.into(),
+                        document.title.join(" ").into(),
+                        document.body.join(" ").into(),
+                        tsvector(&document).into(),
+                    ]);
+                }
+                let rows = vec!["(?, ?, ?, CAST(? AS tsvector))"; chunk.len()].join(", ");
+                let sql = format!(
+                    "INSERT INTO initiative_search (initiative_id, title, body, document) \
+                     VALUES {rows} \
+                     ON CONFLICT (initiative_id) DO UPDATE SET title = excluded.title, \
+                     body = excluded.body, document = excluded.document"
+                );
+                execute(db, &sql, values).await?;
+            }
         }
+        // SQLite is in-process: a statement per row costs no round trip.
         _ => {
-            let entry = db
-                .query_one_raw(Statement::from_sql_and_values(
-                    backend,
-                    "INSERT INTO initiative_search_entry (initiative_id) VALUES (?) \
-                     ON CONFLICT (initiative_id) DO UPDATE SET initiative_id = excluded.initiative_id \
-                     RETURNING id",
-                    [id.into()],
-                ))
-                .await?
-                .ok_or_else(|| crate::error::AppError::internal("no search entry returned"))?;
-            let rowid: i64 = entry.try_get("", "id")?;
-            execute(
-                db,
-                "DELETE FROM initiative_search WHERE rowid = ?",
-                vec![rowid.into()],
-            )
-            .await?;
-            execute(
-                db,
-                "INSERT INTO initiative_search (rowid, title, body) VALUES (?, ?, ?)",
-                vec![rowid.into(), title.into(), body.into()],
-            )
-            .await?;
+            for found in initiatives {
+                let document = document_of(found);
+                let entry = db
+                    .query_one_raw(Statement::from_sql_and_values(
+                        backend,
+                        "INSERT INTO initiative_search_entry (initiative_id) VALUES (?) \
+                         ON CONFLICT (initiative_id) DO UPDATE SET initiative_id = excluded.initiative_id \
+                         RETURNING id",
+                        [found.id.into()],
+                    ))
+                    .await?
+                    .ok_or_else(|| crate::error::AppError::internal("no search entry returned"))?;
+                let rowid: i64 = entry.try_get("", "id")?;
+                execute(
+                    db,
+                    "DELETE FROM initiative_search WHERE rowid = ?",
+                    vec![rowid.into()],
+                )
+                .await?;
+                execute(
+                    db,
+                    "INSERT INTO initiative_search (rowid, title, body) VALUES (?, ?, ?)",
+                    vec![
+                        rowid.into(),
+                        document.title.join(" ").into(),
+                        document.body.join(" ").into(),
+                    ],
+                )
+                .await?;
+            }
         }
     }
     Ok(())
@@ -221,30 +250,42 @@ async fn execute<C: ConnectionTrait>(db: &C, sql: &str, values: Vec<Value>) -> A
     Ok(())
 }
 
+/// How many initiatives [`index_missing`] indexes per transaction.
+const MISSING_PER_TRANSACTION: u64 = 5_000;
+
 /// Indexes every initiative that has no index entry yet (those written before the index
-/// existed), each in its own transaction. Returns how many were indexed.
+/// existed, or loaded in bulk), a batch per transaction. Returns how many were indexed.
 #[tracing::instrument(skip(db))]
 pub async fn index_missing(db: &DatabaseConnection) -> AppResult<usize> {
     let backend = db.get_database_backend();
-    let sql = match backend {
+    // NOT EXISTS, an anti-join: PostgreSQL turns `NOT IN (subquery)` into a scan of the
+    // subquery per row once its result outgrows `work_mem` (about 50,000 entries).
+    let unindexed = match backend {
         DbBackend::Postgres => {
-            "SELECT id FROM initiative WHERE id NOT IN (SELECT initiative_id FROM initiative_search)"
+            "NOT EXISTS (SELECT 1 FROM initiative_search \
+             WHERE initiative_search.initiative_id = initiative.id)"
         }
         _ => {
-            "SELECT id FROM initiative \
-             WHERE id NOT IN (SELECT initiative_id FROM initiative_search_entry)"
+            "NOT EXISTS (SELECT 1 FROM initiative_search_entry \
+             WHERE initiative_search_entry.initiative_id = initiative.id)"
         }
     };
-    let rows = db
-        .query_all_raw(Statement::from_string(backend, sql))
-        .await?;
-    for row in &rows {
-        let id: Uuid = row.try_get("", "id")?;
+    let mut indexed = 0;
+    loop {
         let txn = db.begin().await?;
-        index_initiative(&txn, id).await?;
+        let batch = initiative::Entity::find()
+            .filter(Expr::cust(unindexed))
+            .order_by_asc(initiative::Column::Id)
+            .limit(MISSING_PER_TRANSACTION)
+            .all(&txn)
+            .await?;
+        if batch.is_empty() {
+            return Ok(indexed);
+        }
+        write_entries(&txn, &batch).await?;
         txn.commit().await?;
+        indexed += batch.len();
     }
-    Ok(rows.len())
 }
 
 /// An initiative that shares terms with a draft, with its indexed terms.

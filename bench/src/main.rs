@@ -1,0 +1,169 @@
+//! Fills a Communs database with a large catalogue for the benchmark: the real migrations,
+//! then every table written in bulk in one transaction, then the search index built by
+//! Communs' own indexer. Prints, as JSON, what the scenarios need (ids, slugs, counts).
+
+mod catalogue;
+mod vocabulary;
+
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use communs::{
+    Database,
+    config::{DatabaseConfig, DatabaseSetting},
+};
+use entity::{enums::ModerationStatus, initiative};
+use sea_orm::{
+    ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, Iterable, PaginatorTrait,
+    TransactionTrait,
+};
+use serde_json::json;
+
+use crate::catalogue::{Catalogue, Size};
+
+/// Fills an empty Communs database with a generated catalogue.
+#[derive(Debug, Parser)]
+struct Arguments {
+    /// The database (`postgres://…` or `sqlite://…?mode=rwc`).
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: String,
+    /// The seed: the same seed gives the same catalogue, ids included.
+    #[arg(long, default_value_t = 2020)]
+    seed: u64,
+    /// How many initiatives (about 60% published).
+    #[arg(long, default_value_t = 50_000)]
+    initiatives: usize,
+    #[arg(long, default_value_t = 5_000)]
+    organisations: usize,
+    #[arg(long, default_value_t = 10_000)]
+    professionals: usize,
+    #[arg(long, default_value_t = 500)]
+    meetings: usize,
+}
+
+/// How many values one INSERT carries, under SQLite's limit of 32,766.
+const VALUES_PER_STATEMENT: usize = 30_000;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let arguments = Arguments::parse();
+    let started = Instant::now();
+    let catalogue = catalogue::build(
+        arguments.seed,
+        Size {
+            initiatives: arguments.initiatives,
+            organisations: arguments.organisations,
+            professionals: arguments.professionals,
+            meetings: arguments.meetings,
+        },
+    );
+    let built = started.elapsed();
+
+    let database = Database::open(&DatabaseConfig {
+        setting: DatabaseSetting::Url(arguments.database_url.clone()),
+        max_connections: None,
+        acquire_timeout: std::time::Duration::from_secs(30),
+    })
+    .await?;
+    communs::store::database::migrate(&database.connection)
+        .await
+        .context("cannot apply the migrations")?;
+    let db = &database.connection;
+    if initiative::Entity::find().count(db).await? > 0 {
+        bail!("the database already holds initiatives: generate into an empty database");
+    }
+    let txn = db.begin().await?;
+    write(&txn, &catalogue).await?;
+    txn.commit().await?;
+    let written = started.elapsed();
+    let indexed = communs::store::search::index_missing(db)
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot index the initiatives: {error:?}"))?;
+
+    let published: Vec<&initiative::Model> = catalogue
+        .initiatives
+        .iter()
+        .filter(|found| found.status == ModerationStatus::Published)
+        .collect();
+    let theme = &catalogue
+        .themes
+        .iter()
+        .find(|theme| theme.slug == "cadre-de-vie");
+    let department = catalogue
+        .territories
+        .iter()
+        .find(|territory| territory.slug == "moselle");
+    let summary = json!({
+        "seed": arguments.seed,
+        "counts": {
+            "territories": catalogue.territories.len(),
+            "themes": catalogue.themes.len(),
+            "organisations": catalogue.organisations.len(),
+            "professionals": catalogue.professionals.len(),
+            "meetings": catalogue.meetings.len(),
+            "initiatives": catalogue.initiatives.len(),
+            "published": published.len(),
+            "indexed": indexed,
+        },
+        "seconds": {
+            "build": built.as_secs_f64(),
+            "write": (written - built).as_secs_f64(),
+            "index": (started.elapsed() - written).as_secs_f64(),
+            "total": started.elapsed().as_secs_f64(),
+        },
+        // What the scenarios ask for: published slugs spread over the catalogue, a
+        // top-level theme and a department, and an organisation for the partner account.
+        "slugs": published.iter().step_by(published.len().div_ceil(200).max(1)).map(|found| &found.slug).collect::<Vec<_>>(),
+        "theme": theme.map(|theme| format!("Theme:{}", theme.id)),
+        "theme_uuid": theme.map(|theme| theme.id),
+        "department": department.map(|territory| format!("Territory:{}", territory.id)),
+        "department_uuid": department.map(|territory| territory.id),
+        "organisation": catalogue.organisations.first().map(|organisation| &organisation.slug),
+    });
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    Ok(())
+}
+
+/// Writes every table, parents before children.
+async fn write(txn: &DatabaseTransaction, catalogue: &Catalogue) -> anyhow::Result<()> {
+    insert(txn, &catalogue.territories).await?;
+    insert(txn, &catalogue.territory_parents).await?;
+    insert(txn, &catalogue.themes).await?;
+    insert(txn, &catalogue.organisations).await?;
+    insert(txn, &catalogue.professionals).await?;
+    insert(txn, &catalogue.positions).await?;
+    insert(txn, &catalogue.meetings).await?;
+    insert(txn, &catalogue.participants).await?;
+    insert(txn, &catalogue.topics).await?;
+    insert(txn, &catalogue.initiatives).await?;
+    insert(txn, &catalogue.initiative_themes).await?;
+    insert(txn, &catalogue.initiative_territories).await?;
+    insert(txn, &catalogue.initiative_organisations).await?;
+    insert(txn, &catalogue.initiative_audiences).await?;
+    insert(txn, &catalogue.initiative_contacts).await?;
+    insert(txn, &catalogue.initiative_meetings).await?;
+    Ok(())
+}
+
+/// Inserts `rows`, as many per statement as the parameter limit allows.
+async fn insert<M>(txn: &DatabaseTransaction, rows: &[M]) -> anyhow::Result<()>
+where
+    M: IntoActiveModel<<<M as sea_orm::ModelTrait>::Entity as EntityTrait>::ActiveModel>
+        + sea_orm::ModelTrait
+        + Clone,
+    <<M as sea_orm::ModelTrait>::Entity as EntityTrait>::ActiveModel: ActiveModelTrait + Send,
+{
+    let columns = <<M as sea_orm::ModelTrait>::Entity as EntityTrait>::Column::iter().count();
+    for chunk in rows.chunks((VALUES_PER_STATEMENT / columns).max(1)) {
+        <M as sea_orm::ModelTrait>::Entity::insert_many(
+            chunk
+                .iter()
+                .cloned()
+                .map(IntoActiveModel::into_active_model),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Ok(())
+}
