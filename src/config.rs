@@ -11,6 +11,8 @@ use crate::graphql::limits::QueryLimits;
 const DEFAULT_DATA_DIR: &str = "./data";
 const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8080";
 const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+/// How long the figures of `stats` are kept at most.
+pub const DEFAULT_STATS_CACHE_SECS: u64 = 10;
 const DEFAULT_JWT_LIFETIME_SECS: u64 = 3600;
 const MAX_JWT_LIFETIME_SECS: u64 = 30 * 24 * 3600;
 const DEFAULT_JWT_ISSUER: &str = "communs";
@@ -186,6 +188,8 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// How long requests in flight may take to finish after SIGTERM.
     pub shutdown_drain_secs: u64,
+    /// How long the figures of `stats` are kept at most; 0 computes them every time.
+    pub stats_cache_secs: u64,
     pub auth: AuthConfig,
     pub protection: ProtectionConfig,
 }
@@ -273,6 +277,8 @@ impl Config {
         );
         let shutdown_drain_secs =
             number("SHUTDOWN_DRAIN_SECS", 0, 3600)?.unwrap_or(DEFAULT_SHUTDOWN_DRAIN_SECS);
+        let stats_cache_secs =
+            number("STATS_CACHE_SECS", 0, 3600)?.unwrap_or(DEFAULT_STATS_CACHE_SECS);
         let defaults = ProtectionConfig::default();
         let limits = QueryLimits::default();
         let limit = |setting: &'static str, default: usize| -> Result<usize, ConfigError> {
@@ -416,6 +422,7 @@ impl Config {
             log_format,
             request_timeout_secs,
             shutdown_drain_secs,
+            stats_cache_secs,
             auth,
             protection,
         })

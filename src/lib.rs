@@ -70,6 +70,7 @@ pub fn app(db: &DatabaseConnection, settings: &HttpSettings) -> Router {
     let protection = &settings.protection;
     let state = AppState {
         db: db.clone(),
+        stats: Arc::new(store::stats_cache::StatsCache::new(settings.stats_cache)),
         schema: graphql::build_schema_with(graphql::SchemaSettings {
             introspection: protection.introspection,
             suggestions: protection.suggestions,
@@ -98,6 +99,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         request_timeout: Duration::from_secs(config.request_timeout_secs),
         tokens,
         protection: config.protection.clone(),
+        stats_cache: Duration::from_secs(config.stats_cache_secs),
     };
     accounts::passwords::prepare().await;
     let router = app(&database.connection, &settings);

@@ -16,6 +16,13 @@ use communs::{
 };
 use entity::enums::Role;
 
+/// mimalloc rather than the system allocator: glibc's keeps the 19 MiB each password hash
+/// takes in its heaps, and a burst of 64 logins left the process at 220 MB (78 MB with
+/// mimalloc, which returns them); it also serves the many small allocations of a GraphQL
+/// response faster.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The variable `create-user` reads the password from; standard input otherwise.
 const PASSWORD_VARIABLE: &str = "COMMUNS_NEW_PASSWORD";
 

@@ -675,3 +675,77 @@ impl Builder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    const SMALL: Size = Size {
+        initiatives: 2_000,
+        organisations: 300,
+        professionals: 500,
+        meetings: 20,
+    };
+
+    #[test]
+    fn the_same_seed_gives_the_same_catalogue_ids_included() {
+        let (first, second) = (build(7, SMALL), build(7, SMALL));
+        let ids = |catalogue: &Catalogue| -> Vec<Uuid> {
+            catalogue.initiatives.iter().map(|found| found.id).collect()
+        };
+        assert_eq!(ids(&first), ids(&second));
+        assert_eq!(first.initiatives[10].title, second.initiatives[10].title);
+        assert_ne!(ids(&first), ids(&build(8, SMALL)));
+    }
+
+    #[test]
+    fn territories_form_a_graph_from_regions_down_to_neighbourhoods() {
+        let catalogue = build(7, SMALL);
+        assert_eq!(catalogue.territories.len(), TERRITORIES);
+        let parents: HashSet<Uuid> = catalogue
+            .territory_parents
+            .iter()
+            .map(|link| link.child_id)
+            .collect();
+        for territory in &catalogue.territories {
+            assert_eq!(
+                parents.contains(&territory.id),
+                territory.kind != TerritoryKind::Region,
+                "{} ({:?})",
+                territory.name,
+                territory.kind
+            );
+        }
+        let kinds: HashSet<TerritoryKind> = catalogue.territories.iter().map(|t| t.kind).collect();
+        assert_eq!(kinds.len(), 5);
+    }
+
+    #[test]
+    fn themes_have_two_levels_and_most_initiatives_are_published() {
+        let catalogue = build(7, SMALL);
+        assert_eq!(catalogue.themes.len(), 40);
+        assert_eq!(
+            catalogue
+                .themes
+                .iter()
+                .filter(|theme| theme.parent_id.is_none())
+                .count(),
+            8
+        );
+        let published = catalogue
+            .initiatives
+            .iter()
+            .filter(|found| found.status == ModerationStatus::Published)
+            .count();
+        let share = published as f64 / catalogue.initiatives.len() as f64;
+        assert!((0.55..0.65).contains(&share), "{share}");
+        let slugs: HashSet<&str> = catalogue
+            .initiatives
+            .iter()
+            .map(|found| found.slug.as_str())
+            .collect();
+        assert_eq!(slugs.len(), catalogue.initiatives.len(), "slugs are unique");
+    }
+}

@@ -42,6 +42,10 @@ struct Arguments {
     meetings: usize,
 }
 
+/// How many partner organisations the summary names, one per account of the submission
+/// scenario.
+const PARTNERS: usize = 64;
+
 /// How many values one INSERT carries, under SQLite's limit of 32,766.
 const VALUES_PER_STATEMENT: usize = 30_000;
 
@@ -120,6 +124,7 @@ async fn main() -> anyhow::Result<()> {
         "department": department.map(|territory| format!("Territory:{}", territory.id)),
         "department_uuid": department.map(|territory| territory.id),
         "organisation": catalogue.organisations.first().map(|organisation| &organisation.slug),
+        "partner_organisations": catalogue.organisations.iter().take(PARTNERS).map(|organisation| format!("Organisation:{}", organisation.id)).collect::<Vec<_>>(),
     });
     println!("{}", serde_json::to_string_pretty(&summary)?);
     Ok(())

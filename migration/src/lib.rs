@@ -8,6 +8,7 @@ mod m20261125_000001_initiative_search;
 mod m20261125_000002_login_failures;
 mod m20261125_000003_contributions;
 mod m20261125_000004_slug_aliases;
+mod m20261126_000001_public_order;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_login_failures::Migration),
             Box::new(m20261125_000003_contributions::Migration),
             Box::new(m20261125_000004_slug_aliases::Migration),
+            Box::new(m20261126_000001_public_order::Migration),
         ]
     }
 }

@@ -1,9 +1,10 @@
 //! Password hashing with argon2id, off the async runtime: a hash takes tens of milliseconds
 //! of CPU on purpose, and must not stall the requests sharing the worker thread.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, Mutex, mpsc};
 
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
+use tokio::sync::oneshot;
 
 use crate::{
     domain::account::NewPassword,
@@ -21,10 +22,64 @@ static DECOY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
         .ok()
 });
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads that hash and verify passwords, one per core, fed in turn. Each hash takes
+/// 19 MiB of memory while it runs, which the allocator keeps for the thread that used it:
+/// a few long-lived threads keep a few of these, where the blocking pool's dozens of threads
+/// would each keep one after a burst of logins. `None` if no thread could be started.
+static HASHERS: LazyLock<Option<mpsc::Sender<Job>>> = LazyLock::new(|| {
+    let (sender, receiver) = mpsc::channel::<Job>();
+    let receiver = Arc::new(Mutex::new(receiver));
+    let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+    let started = (0..cores)
+        .filter(|number| {
+            let receiver = receiver.clone();
+            std::thread::Builder::new()
+                .name(format!("password-{number}"))
+                .spawn(move || {
+                    loop {
+                        let job = match receiver.lock() {
+                            Ok(receiver) => receiver.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .is_ok()
+        })
+        .count();
+    (started > 0).then_some(sender)
+});
+
+/// Runs `work` (a hash or a verification) on a password thread, off the async runtime.
+async fn off_the_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let Some(hashers) = HASHERS.as_ref() else {
+        return tokio::task::spawn_blocking(work)
+            .await
+            .map_err(AppError::internal)?;
+    };
+    let (reply, answer) = oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = reply.send(work());
+    });
+    hashers.send(job).map_err(AppError::internal)?;
+    answer.await.map_err(AppError::internal)?
+}
+
 /// Computes the decoy hash now, so that the first login for an unknown e-mail address
 /// does not take longer than the others.
 pub async fn prepare() {
-    let _ = tokio::task::spawn_blocking(|| LazyLock::force(&DECOY_HASH)).await;
+    let _ = off_the_runtime(|| {
+        LazyLock::force(&DECOY_HASH);
+        Ok(())
+    })
+    .await;
 }
 
 /// Bytes from the operating system's generator.
@@ -75,9 +130,7 @@ fn hash_blocking(password: &str) -> AppResult<String> {
 /// The PHC string (algorithm, parameters, salt and hash) to store for `password`.
 pub async fn hash(password: &NewPassword) -> AppResult<String> {
     let password = password.expose().to_owned();
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .map_err(AppError::internal)?
+    off_the_runtime(move || hash_blocking(&password)).await
 }
 
 /// Whether `password` matches `stored`. With no stored hash (no such account), a decoy is
@@ -85,7 +138,7 @@ pub async fn hash(password: &NewPassword) -> AppResult<String> {
 pub async fn verify(password: &str, stored: Option<&str>) -> AppResult<bool> {
     let password = password.to_owned();
     let stored = stored.map(str::to_owned);
-    tokio::task::spawn_blocking(move || {
+    off_the_runtime(move || {
         let (hash, real) = match &stored {
             Some(hash) => (Some(hash.as_str()), true),
             None => (DECOY_HASH.as_deref(), false),
@@ -100,7 +153,6 @@ pub async fn verify(password: &str, stored: Option<&str>) -> AppResult<bool> {
         Ok(real && matches)
     })
     .await
-    .map_err(AppError::internal)?
 }
 
 #[cfg(test)]

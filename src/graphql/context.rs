@@ -17,7 +17,7 @@ use crate::{
         visibility::{AccountScope, ContributionScope},
     },
     error::{AppError, AppResult},
-    store::{batching::BatchQueue, loaders::Loaders},
+    store::{batching::BatchQueue, loaders::Loaders, stats_cache::StatsCache},
 };
 
 /// The per-request state, put into the GraphQL request by the HTTP handler.
@@ -26,6 +26,8 @@ pub struct RequestState {
     pub scope: ContributionScope,
     pub db: DatabaseConnection,
     pub loaders: Arc<Loaders>,
+    /// The figures of `stats` already computed.
+    pub stats: Arc<StatsCache>,
     /// Issues tokens at login.
     pub tokens: Arc<Tokens>,
     /// The address the request came from, when known: failed logins are counted per address.
@@ -45,6 +47,7 @@ impl RequestState {
         origin: RequestOrigin,
         db: DatabaseConnection,
         tokens: Arc<Tokens>,
+        stats: Arc<StatsCache>,
         queue: &BatchQueue,
     ) -> Self {
         let scope = ContributionScope::for_caller(&origin.caller);
@@ -55,6 +58,7 @@ impl RequestState {
             scope,
             db,
             loaders,
+            stats,
             tokens,
             client: origin.client,
             throttle: ThrottlePolicy::default(),

@@ -51,7 +51,7 @@ impl InitiativeStats {
     async fn total(&self, ctx: &Context<'_>) -> Result<i32> {
         let state = ctx.state()?;
         Ok(count(
-            store::stats::total(&state.db, &state.scope, &self.filter).await?,
+            store::stats::total(&state.db, &state.stats, &state.scope, &self.filter).await?,
         ))
     }
 
@@ -59,7 +59,8 @@ impl InitiativeStats {
     /// `themeIds: [theme]` counts them).
     async fn by_theme(&self, ctx: &Context<'_>) -> Result<Vec<ThemeCount>> {
         let state = ctx.state()?;
-        let buckets = store::stats::by_theme(&state.db, &state.scope, &self.filter).await?;
+        let buckets =
+            store::stats::by_theme(&state.db, &state.stats, &state.scope, &self.filter).await?;
         let themes = load_in_order(&state.loaders.theme, buckets.iter().map(|(id, _)| *id)).await?;
         let mut counts: Vec<ThemeCount> = themes
             .into_iter()
@@ -90,8 +91,14 @@ impl InitiativeStats {
         kind: TerritoryKind,
     ) -> Result<Vec<TerritoryCount>> {
         let state = ctx.state()?;
-        let buckets =
-            store::stats::by_territory(&state.db, &state.scope, &self.filter, kind.into()).await?;
+        let buckets = store::stats::by_territory(
+            &state.db,
+            &state.stats,
+            &state.scope,
+            &self.filter,
+            kind.into(),
+        )
+        .await?;
         let territories =
             load_in_order(&state.loaders.territory, buckets.iter().map(|(id, _)| *id)).await?;
         let mut counts: Vec<TerritoryCount> = territories
@@ -116,7 +123,8 @@ impl InitiativeStats {
     async fn by_start_month(&self, ctx: &Context<'_>) -> Result<Vec<MonthCount>> {
         let state = ctx.state()?;
         let mut buckets =
-            store::stats::by_start_month(&state.db, &state.scope, &self.filter).await?;
+            store::stats::by_start_month(&state.db, &state.stats, &state.scope, &self.filter)
+                .await?;
         buckets.sort();
         Ok(buckets
             .into_iter()
@@ -131,7 +139,8 @@ impl InitiativeStats {
     /// them).
     async fn by_audience(&self, ctx: &Context<'_>) -> Result<Vec<AudienceCount>> {
         let state = ctx.state()?;
-        let mut buckets = store::stats::by_audience(&state.db, &state.scope, &self.filter).await?;
+        let mut buckets =
+            store::stats::by_audience(&state.db, &state.stats, &state.scope, &self.filter).await?;
         buckets.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         Ok(buckets
             .into_iter()
@@ -148,7 +157,8 @@ impl InitiativeStats {
     async fn by_organisation_kind(&self, ctx: &Context<'_>) -> Result<Vec<OrganisationKindCount>> {
         let state = ctx.state()?;
         let mut buckets =
-            store::stats::by_organisation_kind(&state.db, &state.scope, &self.filter).await?;
+            store::stats::by_organisation_kind(&state.db, &state.stats, &state.scope, &self.filter)
+                .await?;
         buckets.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         Ok(buckets
             .into_iter()

@@ -336,9 +336,18 @@ async fn execute(
         RequestOrigin { caller, client },
         state.db.clone(),
         state.tokens.clone(),
+        state.stats.clone(),
         &batches,
     ));
     let mut response = Batched::new(state.schema.execute(request), batches).await;
+    let mutation = document.as_ref().is_none_or(|document| {
+        operation_type(document, operation_name.as_deref())
+            .is_none_or(|operation| operation == OperationType::Mutation)
+    });
+    if mutation {
+        // What it wrote is committed: the figures read from now on must see it.
+        state.stats.catalogue_changed();
+    }
     if !matches!(response.data, async_graphql::Value::Null)
         && let Some(document) = &document
     {

@@ -35,8 +35,9 @@ use tracing::Level;
 
 use crate::{
     accounts::tokens::Tokens,
-    config::{CorsOrigins, ProtectionConfig},
+    config::{CorsOrigins, DEFAULT_STATS_CACHE_SECS, ProtectionConfig},
     graphql::{CommunsSchema, limits::QueryLimits},
+    store::stats_cache::StatsCache,
 };
 
 pub(crate) const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -45,6 +46,8 @@ pub(crate) const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-requ
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// The figures of `stats`, shared by every request.
+    pub stats: Arc<StatsCache>,
     pub schema: CommunsSchema,
     pub tokens: Arc<Tokens>,
     pub protection: Arc<Protection>,
@@ -80,6 +83,8 @@ pub struct HttpSettings {
     pub tokens: Arc<Tokens>,
     /// Limits, rate limits, CORS, trusted proxies.
     pub protection: ProtectionConfig,
+    /// How long the figures of `stats` are kept at most (zero: not kept).
+    pub stats_cache: Duration,
 }
 
 impl HttpSettings {
@@ -89,6 +94,7 @@ impl HttpSettings {
             request_timeout: Duration::from_secs(30),
             tokens,
             protection: ProtectionConfig::default(),
+            stats_cache: Duration::from_secs(DEFAULT_STATS_CACHE_SECS),
         }
     }
 }

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{
     page::{Page, TotalCount, fetch_page},
     search,
-    sql::{condition, descendants_or_self, for_backend, placeholders},
+    sql::{among, condition, descendants_or_self, for_backend, placeholders},
 };
 use crate::{
     domain::{
@@ -88,8 +88,8 @@ pub fn select(
         select = select.filter(condition(
             backend,
             &format!(
-                "initiative.id IN (SELECT initiative_id FROM initiative_theme \
-                 WHERE theme_id IN ({themes}))"
+                "initiative.id IN (SELECT initiative_id FROM initiative_theme WHERE {})",
+                among(backend, "theme_id", &themes)
             ),
             filter.theme_ids.iter().copied(),
         ));
@@ -105,8 +105,8 @@ pub fn select(
         select = select.filter(condition(
             backend,
             &format!(
-                "initiative.id IN (SELECT initiative_id FROM initiative_territory \
-                 WHERE territory_id IN ({territories}))"
+                "initiative.id IN (SELECT initiative_id FROM initiative_territory WHERE {})",
+                among(backend, "territory_id", &territories)
             ),
             filter.territory_ids.iter().copied(),
         ));

@@ -15,4 +15,5 @@ pub mod reference;
 pub mod search;
 pub mod sql;
 pub mod stats;
+pub mod stats_cache;
 pub mod users;

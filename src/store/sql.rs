@@ -31,6 +31,17 @@ pub fn descendants_or_self(
     )
 }
 
+/// `column` is one of the ids `ids` (a query of one column) selects. On PostgreSQL the ids
+/// are read first into an array: the planner then looks the column up by index for each
+/// id, where `IN (subquery)` makes it guess how many ids the subquery finds, and for a
+/// walk down a hierarchy it guesses hundreds and reads whole tables instead.
+pub fn among(backend: DbBackend, column: &str, ids: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("{column} = ANY(ARRAY({ids}))"),
+        _ => format!("{column} IN ({ids})"),
+    }
+}
+
 /// A condition written in SQL with one `?` per value, in order. sea-query binds `?` as is
 /// on SQLite but expects `$1`, `$2`... on PostgreSQL, so the marks are numbered there.
 /// The SQL given here never holds a literal `?`.

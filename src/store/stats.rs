@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{initiatives, sql::for_backend_from};
+use super::{initiatives, sql::for_backend_from, stats_cache::StatsCache};
 use crate::{
     domain::{initiative_query::InitiativeFilter, visibility::ContributionScope},
     error::{AppError, AppResult},
@@ -23,8 +23,9 @@ pub type Buckets<K> = Vec<(K, u64)>;
 
 /// Runs `outer` (SQL after `WITH RECURSIVE matched AS (...)`, with `?` marks for `values`)
 /// over the ids of the initiatives matching the filter; each row is a `key` and a `total`.
-async fn grouped<K: TryGetable>(
+async fn grouped<K: TryGetable + Clone + Send + Sync + 'static>(
     db: &DatabaseConnection,
+    cache: &StatsCache,
     scope: &ContributionScope,
     filter: &InitiativeFilter,
     outer: &str,
@@ -42,29 +43,36 @@ async fn grouped<K: TryGetable>(
         for_backend_from(backend, outer, bound.len() + 1)
     );
     bound.extend(values);
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, bound))
-        .await?;
-    rows.iter()
-        .map(|row| {
-            let total: i64 = row.try_get("", "total")?;
-            Ok((
-                row.try_get("", "key")?,
-                u64::try_from(total).unwrap_or_default(),
-            ))
+    let key = format!("{sql} {bound:?}");
+    cache
+        .get_or_compute(key, async {
+            let rows = db
+                .query_all_raw(Statement::from_sql_and_values(backend, sql, bound))
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    let total: i64 = row.try_get("", "total")?;
+                    Ok((
+                        row.try_get("", "key")?,
+                        u64::try_from(total).unwrap_or_default(),
+                    ))
+                })
+                .collect()
         })
-        .collect()
+        .await
 }
 
 /// How many initiatives match.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(db, cache))]
 pub async fn total(
     db: &DatabaseConnection,
+    cache: &StatsCache,
     scope: &ContributionScope,
     filter: &InitiativeFilter,
 ) -> AppResult<u64> {
     let rows: Buckets<i32> = grouped(
         db,
+        cache,
         scope,
         filter,
         "counted AS (SELECT COUNT(*) AS total FROM matched) SELECT 0 AS key, total FROM counted",
@@ -75,14 +83,16 @@ pub async fn total(
 }
 
 /// Per top-level theme, the initiatives with it or any theme below it.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(db, cache))]
 pub async fn by_theme(
     db: &DatabaseConnection,
+    cache: &StatsCache,
     scope: &ContributionScope,
     filter: &InitiativeFilter,
 ) -> AppResult<Buckets<Uuid>> {
     grouped(
         db,
+        cache,
         scope,
         filter,
         "tops(root, id) AS (\
@@ -97,15 +107,17 @@ pub async fn by_theme(
 }
 
 /// Per territory of `kind`, the initiatives on it or on anything it contains, at any depth.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(db, cache))]
 pub async fn by_territory(
     db: &DatabaseConnection,
+    cache: &StatsCache,
     scope: &ContributionScope,
     filter: &InitiativeFilter,
     kind: TerritoryKind,
 ) -> AppResult<Buckets<Uuid>> {
     grouped(
         db,
+        cache,
         scope,
         filter,
         "reached(root, id) AS (\
@@ -122,9 +134,10 @@ pub async fn by_territory(
 
 /// Per month of start (`YYYY-MM`), the initiatives started in it; those without a start date
 /// are in no month.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(db, cache))]
 pub async fn by_start_month(
     db: &DatabaseConnection,
+    cache: &StatsCache,
     scope: &ContributionScope,
     filter: &InitiativeFilter,
 ) -> AppResult<Buckets<String>> {
@@ -134,6 +147,7 @@ pub async fn by_start_month(
     };
     grouped(
         db,
+        cache,
         scope,
         filter,
         &format!(
@@ -148,14 +162,16 @@ pub async fn by_start_month(
 }
 
 /// Per audience, the initiatives for it.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(db, cache))]
 pub async fn by_audience(
     db: &DatabaseConnection,
+    cache: &StatsCache,
     scope: &ContributionScope,
     filter: &InitiativeFilter,
 ) -> AppResult<Buckets<Audience>> {
     let rows: Buckets<String> = grouped(
         db,
+        cache,
         scope,
         filter,
         "audiences AS (\
@@ -170,14 +186,16 @@ pub async fn by_audience(
 
 /// Per kind of organisation, the initiatives involving at least one organisation of that
 /// kind, whatever its role.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(db, cache))]
 pub async fn by_organisation_kind(
     db: &DatabaseConnection,
+    cache: &StatsCache,
     scope: &ContributionScope,
     filter: &InitiativeFilter,
 ) -> AppResult<Buckets<OrganisationKind>> {
     let rows: Buckets<String> = grouped(
         db,
+        cache,
         scope,
         filter,
         "kinds AS (\

@@ -1,10 +1,11 @@
 //! Dashboard counts, which must agree with the lists they count.
 
 use chrono::{Datelike, NaiveDate};
-use entity::enums::{Audience, ModerationStatus};
+use entity::enums::{Audience, ModerationStatus, Role};
 use serde_json::{Value, json};
 
 use crate::{
+    contributions::moderate,
     fixtures::{NewInitiative, UNPUBLISHED, insert_initiative},
     helpers::{TestApp, error_codes},
 };
@@ -378,6 +379,66 @@ async fn stats_cost_one_statement_per_figure_whatever_the_catalogue() {
     let spent = app.statements() - before;
     // Total and five breakdowns, then the themes and territories of the buckets.
     assert!(spent <= 8, "{spent} statements");
+}
+
+#[tokio::test]
+async fn figures_are_kept_until_a_mutation_and_never_shared_between_scopes() {
+    let app = TestApp::with_demo().await;
+    let partner = app
+        .account("afev@exemple.fr", Role::Partner, Some("afev"))
+        .await;
+    let moderator = app.account("m@exemple.fr", Role::Moderator, None).await;
+    let id = insert_initiative(
+        app.db(),
+        NewInitiative {
+            title: "Jardin en attente de publication",
+            status: ModerationStatus::Submitted,
+            owner: Some("afev"),
+            ..NewInitiative::default()
+        },
+    )
+    .await;
+    let total = "{ stats { total } }";
+    let public = app.data(total).await["stats"]["total"].as_i64().unwrap();
+
+    let before = app.statements();
+    assert_eq!(app.data(total).await["stats"]["total"], public);
+    assert_eq!(
+        app.statements() - before,
+        0,
+        "read again, served from memory"
+    );
+
+    let own = app.data_as(&partner.token, total, json!({})).await;
+    assert_eq!(
+        own["stats"]["total"],
+        public + 1,
+        "the partner counts its submission"
+    );
+    assert_eq!(
+        app.data(total).await["stats"]["total"],
+        public,
+        "others do not"
+    );
+
+    let approved = moderate(
+        &app,
+        &moderator,
+        &format!("Initiative:{id}"),
+        "APPROVE",
+        None,
+        1,
+    )
+    .await;
+    assert_eq!(
+        approved["data"]["moderate"]["subject"]["status"], "PUBLISHED",
+        "{approved}"
+    );
+    assert_eq!(
+        app.data(total).await["stats"]["total"],
+        public + 1,
+        "the publication shows at once"
+    );
 }
 
 #[tokio::test]
