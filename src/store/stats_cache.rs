@@ -18,17 +18,23 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::error::AppResult;
+use tokio::sync::OnceCell;
+
+use crate::error::{AppError, AppResult};
 
 /// At most this many figures are kept; past it, all are dropped (any filter may be asked,
 /// so the keys are not bounded otherwise).
 const MAX_FIGURES: usize = 1_024;
 
+type Value = Arc<dyn Any + Send + Sync>;
+
 struct Figure {
-    /// The value of the catalogue generation when the figure's computation began.
+    /// The value of the catalogue generation when the figure was first asked for.
     generation: u64,
-    computed_at: Instant,
-    value: Arc<dyn Any + Send + Sync>,
+    asked_at: Instant,
+    /// Filled once: the requests that ask for the figure while it is being computed wait
+    /// for that computation instead of each running its own.
+    value: Arc<OnceCell<Value>>,
 }
 
 /// Figures by key, valid for their generation and for `keep_for`.
@@ -53,7 +59,8 @@ impl StatsCache {
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// The figure under `key`, computed by `compute` when none is kept.
+    /// The figure under `key`, computed by `compute` when none is kept, once however many
+    /// requests ask for it meanwhile.
     pub async fn get_or_compute<T, F>(&self, key: String, compute: F) -> AppResult<T>
     where
         T: Clone + Send + Sync + 'static,
@@ -62,41 +69,44 @@ impl StatsCache {
         if self.keep_for.is_zero() {
             return compute.await;
         }
-        // Read before computing: a mutation that lands during the computation makes the
-        // figure stale at once rather than kept under the new generation.
+        let slot = self.slot(key);
+        let value = slot
+            .get_or_try_init(|| async { compute.await.map(|value| Arc::new(value) as Value) })
+            .await?;
+        value
+            .downcast_ref::<T>()
+            .cloned()
+            .ok_or_else(|| AppError::internal("a figure of another type under the same key"))
+    }
+
+    /// The slot of the figure under `key`: the one kept if it is still valid, a new one
+    /// otherwise. A mutation that lands while a figure is computed makes its slot stale at
+    /// once, so the figure is never kept under the new generation.
+    fn slot(&self, key: String) -> Arc<OnceCell<Value>> {
         let generation = self.generation.load(Ordering::SeqCst);
-        if let Some(value) = self.kept(&key, generation) {
-            return Ok(value);
-        }
-        let value = compute.await?;
         let mut figures = self
             .figures
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(figure) = figures.get(&key)
+            && figure.generation == generation
+            && figure.asked_at.elapsed() <= self.keep_for
+        {
+            return figure.value.clone();
+        }
         if figures.len() >= MAX_FIGURES {
             figures.clear();
         }
+        let value = Arc::new(OnceCell::new());
         figures.insert(
             key,
             Figure {
                 generation,
-                computed_at: Instant::now(),
-                value: Arc::new(value.clone()),
+                asked_at: Instant::now(),
+                value: value.clone(),
             },
         );
-        Ok(value)
-    }
-
-    fn kept<T: Clone + 'static>(&self, key: &str, generation: u64) -> Option<T> {
-        let figures = self
-            .figures
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let figure = figures.get(key)?;
-        if figure.generation != generation || figure.computed_at.elapsed() > self.keep_for {
-            return None;
-        }
-        figure.value.downcast_ref::<T>().cloned()
+        value
     }
 }
 
@@ -133,6 +143,22 @@ mod tests {
                 .unwrap(),
             3
         );
+    }
+
+    #[tokio::test]
+    async fn a_figure_asked_for_by_many_at_once_is_computed_once() {
+        let cache = StatsCache::new(Duration::from_secs(60));
+        let computed = AtomicU64::new(0);
+        let ask = || {
+            cache.get_or_compute("total".into(), async {
+                computed.fetch_add(1, Ordering::SeqCst);
+                tokio::task::yield_now().await;
+                Ok(7u64)
+            })
+        };
+        let answers = futures_util::future::join_all((0..16).map(|_| ask())).await;
+        assert!(answers.iter().all(|answer| *answer.as_ref().unwrap() == 7));
+        assert_eq!(computed.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]
