@@ -113,6 +113,11 @@ pub fn matches(backend: DbBackend, search: &Search) -> SelectStatement {
                     "initiative_search.document @@ CAST(? AS tsquery)",
                     [text],
                 ));
+                // OFFSET 0 keeps the matches a subquery of their own, found through the GIN
+                // index: merged into the page's query, they were read by a parallel
+                // sequential scan in rank order (27 ms against 8 ms for `masques` on 50,000
+                // initiatives).
+                query.offset(0);
             }
         }
         _ => {
