@@ -1,7 +1,10 @@
 //! Password hashing with argon2id, off the async runtime: a hash takes tens of milliseconds
 //! of CPU on purpose, and must not stall the requests sharing the worker thread.
 
-use std::sync::{Arc, LazyLock, Mutex, mpsc};
+use std::{
+    panic::AssertUnwindSafe,
+    sync::{Arc, LazyLock, Mutex, mpsc},
+};
 
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
 use tokio::sync::oneshot;
@@ -44,7 +47,11 @@ static HASHERS: LazyLock<Option<mpsc::Sender<Job>>> = LazyLock::new(|| {
                             Err(_) => return,
                         };
                         match job {
-                            Ok(job) => job(),
+                            // A job that panics drops its reply (its request fails) but
+                            // leaves the thread serving the next ones.
+                            Ok(job) => {
+                                let _ = std::panic::catch_unwind(AssertUnwindSafe(job));
+                            }
                             Err(_) => return,
                         }
                     }
