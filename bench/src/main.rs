@@ -172,3 +172,61 @@ where
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_small_catalogue_is_written_and_indexed_through_the_real_migrations() {
+        let folder = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/communs.db?mode=rwc", folder.path().display());
+        let database = Database::open(&DatabaseConfig {
+            setting: DatabaseSetting::Url(url),
+            max_connections: None,
+            acquire_timeout: std::time::Duration::from_secs(5),
+        })
+        .await
+        .unwrap();
+        communs::store::database::migrate(&database.connection)
+            .await
+            .unwrap();
+        let catalogue = catalogue::build(
+            3,
+            Size {
+                initiatives: 300,
+                organisations: 50,
+                professionals: 80,
+                meetings: 5,
+            },
+        );
+        let txn = database.connection.begin().await.unwrap();
+        write(&txn, &catalogue).await.unwrap();
+        txn.commit().await.unwrap();
+
+        let indexed = communs::store::search::index_missing(&database.connection)
+            .await
+            .unwrap();
+        assert_eq!(indexed, 300);
+        let published = initiative::Entity::find()
+            .filter(initiative::Column::Status.eq(ModerationStatus::Published))
+            .count(&database.connection)
+            .await
+            .unwrap();
+        let expected = catalogue
+            .initiatives
+            .iter()
+            .filter(|found| found.status == ModerationStatus::Published)
+            .count();
+        assert_eq!(published as usize, expected);
+        assert_eq!(
+            entity::territory::Entity::find()
+                .count(&database.connection)
+                .await
+                .unwrap(),
+            2_000
+        );
+    }
+}
