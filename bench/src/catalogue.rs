@@ -50,15 +50,16 @@ pub struct Catalogue {
 /// The places an initiative can be on, by level.
 #[derive(Default)]
 struct Places {
-    regions: Vec<Uuid>,
     /// (id, code, whether in the Grand Est region).
     departments: Vec<(Uuid, &'static str, bool)>,
     /// Per department (same order), its intercommunalities.
     intercommunalities: Vec<Vec<Uuid>>,
     /// (id, name, department index).
     municipalities: Vec<(Uuid, String, usize)>,
-    /// (id, department index).
-    neighbourhoods: Vec<(Uuid, usize)>,
+    /// Per department (same order), its municipalities.
+    towns_of: Vec<Vec<Uuid>>,
+    /// Per department (same order), its priority neighbourhoods.
+    neighbourhoods_of: Vec<Vec<Uuid>>,
 }
 
 /// Territories: regions, departments, then intercommunalities, municipalities and priority
@@ -187,7 +188,6 @@ impl Builder {
         for (code, name) in REGIONS {
             let id = self.territory(name, TerritoryKind::Region, (*code).into(), None);
             regions.push((*code, id));
-            self.places.regions.push(id);
         }
         for (code, name, region) in DEPARTMENTS {
             let parent = regions.iter().find(|(r, _)| r == region).map(|(_, id)| *id);
@@ -219,6 +219,7 @@ impl Builder {
             // Municipalities, spread evenly over the departments.
             let count = municipalities / departments.len()
                 + usize::from(index < municipalities % departments.len());
+            let mut towns = Vec::with_capacity(count);
             for number in 0..count {
                 let name = self.town_name();
                 let epci = self.places.intercommunalities[index]
@@ -230,7 +231,9 @@ impl Builder {
                     Some(epci),
                 );
                 self.places.municipalities.push((id, name, index));
+                towns.push(id);
             }
+            self.places.towns_of.push(towns);
         }
         // Each department's first municipalities hold its priority neighbourhoods.
         for index in 0..departments.len() {
@@ -242,6 +245,7 @@ impl Builder {
                 .take(NEIGHBOURHOODS_PER_DEPARTMENT)
                 .map(|(id, name, _)| (*id, name.clone()))
                 .collect();
+            let mut neighbourhoods = Vec::with_capacity(towns.len());
             for (number, (town, town_name)) in towns.into_iter().enumerate() {
                 let name = format!("{} ({town_name})", self.pick(NEIGHBOURHOODS));
                 let code = format!("QN{:03}{:03}", index + 1, number + 1);
@@ -251,8 +255,9 @@ impl Builder {
                     code,
                     Some(town),
                 );
-                self.places.neighbourhoods.push((id, index));
+                neighbourhoods.push(id);
             }
+            self.places.neighbourhoods_of.push(neighbourhoods);
         }
     }
 
@@ -470,24 +475,12 @@ impl Builder {
             0 => self.places.departments[department].0,
             1 => self.pick(&self.places.intercommunalities[department].clone()),
             2..=3 => {
-                let here: Vec<Uuid> = self
-                    .places
-                    .neighbourhoods
-                    .iter()
-                    .filter(|(_, index)| *index == department)
-                    .map(|(id, _)| *id)
-                    .collect();
-                self.pick(&here)
+                let here = &self.places.neighbourhoods_of[department];
+                here[self.rng.usize(..here.len())]
             }
             _ => {
-                let here: Vec<Uuid> = self
-                    .places
-                    .municipalities
-                    .iter()
-                    .filter(|(_, _, index)| *index == department)
-                    .map(|(id, _, _)| *id)
-                    .collect();
-                self.pick(&here)
+                let here = &self.places.towns_of[department];
+                here[self.rng.usize(..here.len())]
             }
         }
     }

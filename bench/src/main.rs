@@ -64,15 +64,7 @@ async fn main() -> anyhow::Result<()> {
     );
     let built = started.elapsed();
 
-    let database = Database::open(&DatabaseConfig {
-        setting: DatabaseSetting::Url(arguments.database_url.clone()),
-        max_connections: None,
-        acquire_timeout: std::time::Duration::from_secs(30),
-    })
-    .await?;
-    communs::store::database::migrate(&database.connection)
-        .await
-        .context("cannot apply the migrations")?;
+    let database = open_migrated(&arguments.database_url).await?;
     let db = &database.connection;
     if initiative::Entity::find().count(db).await? > 0 {
         bail!("the database already holds initiatives: generate into an empty database");
@@ -130,6 +122,20 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Opens the database at `url` and applies Communs' migrations.
+async fn open_migrated(url: &str) -> anyhow::Result<Database> {
+    let database = Database::open(&DatabaseConfig {
+        setting: DatabaseSetting::Url(url.to_owned()),
+        max_connections: None,
+        acquire_timeout: std::time::Duration::from_secs(30),
+    })
+    .await?;
+    communs::store::database::migrate(&database.connection)
+        .await
+        .context("cannot apply the migrations")?;
+    Ok(database)
+}
+
 /// Writes every table, parents before children.
 async fn write(txn: &DatabaseTransaction, catalogue: &Catalogue) -> anyhow::Result<()> {
     insert(txn, &catalogue.territories).await?;
@@ -183,16 +189,7 @@ mod tests {
     async fn a_small_catalogue_is_written_and_indexed_through_the_real_migrations() {
         let folder = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/communs.db?mode=rwc", folder.path().display());
-        let database = Database::open(&DatabaseConfig {
-            setting: DatabaseSetting::Url(url),
-            max_connections: None,
-            acquire_timeout: std::time::Duration::from_secs(5),
-        })
-        .await
-        .unwrap();
-        communs::store::database::migrate(&database.connection)
-            .await
-            .unwrap();
+        let database = open_migrated(&url).await.unwrap();
         let catalogue = catalogue::build(
             3,
             Size {
