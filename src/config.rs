@@ -13,6 +13,7 @@ const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8080";
 const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 /// How long the figures of `stats` are kept at most.
 pub const DEFAULT_STATS_CACHE_SECS: u64 = 10;
+pub const DEFAULT_RESPONSE_CACHE_SECS: u64 = 10;
 const DEFAULT_JWT_LIFETIME_SECS: u64 = 3600;
 const MAX_JWT_LIFETIME_SECS: u64 = 30 * 24 * 3600;
 const DEFAULT_JWT_ISSUER: &str = "communs";
@@ -190,6 +191,8 @@ pub struct Config {
     pub shutdown_drain_secs: u64,
     /// How long the figures of `stats` are kept at most; 0 computes them every time.
     pub stats_cache_secs: u64,
+    /// How long answers to anonymous queries are kept at most; 0 keeps none.
+    pub response_cache_secs: u64,
     pub auth: AuthConfig,
     pub protection: ProtectionConfig,
 }
@@ -279,6 +282,8 @@ impl Config {
             number("SHUTDOWN_DRAIN_SECS", 0, 3600)?.unwrap_or(DEFAULT_SHUTDOWN_DRAIN_SECS);
         let stats_cache_secs =
             number("STATS_CACHE_SECS", 0, 3600)?.unwrap_or(DEFAULT_STATS_CACHE_SECS);
+        let response_cache_secs =
+            number("RESPONSE_CACHE_SECS", 0, 3600)?.unwrap_or(DEFAULT_RESPONSE_CACHE_SECS);
         let defaults = ProtectionConfig::default();
         let limits = QueryLimits::default();
         let limit = |setting: &'static str, default: usize| -> Result<usize, ConfigError> {
@@ -423,6 +428,7 @@ impl Config {
             request_timeout_secs,
             shutdown_drain_secs,
             stats_cache_secs,
+            response_cache_secs,
             auth,
             protection,
         })

@@ -21,7 +21,10 @@ use axum::{
 };
 use serde_json::{Value as JsonValue, json};
 
-use super::{AppState, REQUEST_ID_HEADER, field_order::order_fields, negotiation::MediaType};
+use super::{
+    AppState, REQUEST_ID_HEADER, field_order::order_fields, negotiation::MediaType,
+    public_responses::KeptAnswer,
+};
 use crate::{
     accounts,
     domain::caller::Caller,
@@ -274,12 +277,12 @@ fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<O
     Some(operation.node.ty)
 }
 
-/// Checks a request against the limits, then runs it. The query is parsed once here for
-/// our own uses (limits, field order); async-graphql parses it again for itself, once it
-/// is known to be within the limits.
+/// Checks a request against the limits, then runs it, or answers it from the kept public
+/// answers (`public_responses`). The query is parsed once, here: for our own uses (limits,
+/// field order) and for the engine.
 async fn execute(
     state: &AppState,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
     method: Method,
     headers: &HeaderMap,
     ClientAddress(client): ClientAddress,
@@ -294,18 +297,26 @@ async fn execute(
         )
         .respond(request_id, media);
     }
+    // Only queries that ran within the limits are kept: a kept answer needs no more checks.
+    let kept_key = state
+        .responses
+        .key(&request, headers.contains_key(header::AUTHORIZATION));
+    if let Some(kept) = kept_key.as_deref().and_then(|key| state.responses.get(key)) {
+        return kept.respond(media);
+    }
     let limits = &state.protection.query_limits;
     if let Err(refusal) = limits.check_text(&request.query) {
         return RequestRefused::in_document(refusal, media).respond(request_id, media);
     }
     let document = parse_query(&request.query).ok();
+    let mut operation = None;
     if let Some(document) = &document {
         if let Err(refusal) = limits.check_document(document, &request.variables) {
             return RequestRefused::in_document(refusal, media).respond(request_id, media);
         }
+        operation = operation_type(document, request.operation_name.as_deref());
         if method == Method::GET
-            && operation_type(document, request.operation_name.as_deref())
-                .is_some_and(|operation| operation != OperationType::Query)
+            && operation.is_some_and(|operation| operation != OperationType::Query)
         {
             let mut response = RequestRefused::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -318,6 +329,7 @@ async fn execute(
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
             return response;
         }
+        request.set_parsed_query(document.clone());
     }
     let caller = match caller(state, headers).await {
         Ok(caller) => caller,
@@ -328,28 +340,53 @@ async fn execute(
     {
         return RequestRefused::rate_limited(seconds).respond(request_id, media);
     }
+    let origin = RequestOrigin { caller, client };
+    let run = run(state, request, origin, document.as_ref(), request_id);
+    match kept_key {
+        Some(key) if operation == Some(OperationType::Query) => {
+            let answer = state.responses.get_or_run(key, async {
+                let response = run.await;
+                KeptAnswer::of(&response).ok_or_else(|| respond(response, media))
+            });
+            match answer.await {
+                Ok(kept) => kept.respond(media),
+                Err(response) => response,
+            }
+        }
+        _ => {
+            let response = run.await;
+            // A mutation, or a document that did not parse (nothing ran then).
+            if operation.is_none_or(|operation| operation == OperationType::Mutation) {
+                // What it wrote is committed: what is read from now on must see it.
+                state.catalogue_changed();
+            }
+            respond(response, media)
+        }
+    }
+}
+
+/// Runs a request within the limits: its response, fields in query order, errors labelled.
+async fn run(
+    state: &AppState,
+    request: async_graphql::Request,
+    origin: RequestOrigin,
+    document: Option<&ExecutableDocument>,
+    request_id: &str,
+) -> Response {
     // Kept to order the response's fields.
     let operation_name = request.operation_name.clone();
     let variables = request.variables.clone();
     let batches = BatchQueue::default();
     let request = request.data(RequestState::new(
-        RequestOrigin { caller, client },
+        origin,
         state.db.clone(),
         state.tokens.clone(),
         state.stats.clone(),
         &batches,
     ));
     let mut response = Batched::new(state.schema.execute(request), batches).await;
-    let mutation = document.as_ref().is_none_or(|document| {
-        operation_type(document, operation_name.as_deref())
-            .is_none_or(|operation| operation == OperationType::Mutation)
-    });
-    if mutation {
-        // What it wrote is committed: the figures read from now on must see it.
-        state.stats.catalogue_changed();
-    }
     if !matches!(response.data, async_graphql::Value::Null)
-        && let Some(document) = &document
+        && let Some(document) = document
     {
         order_fields(
             &mut response.data,
@@ -359,7 +396,7 @@ async fn execute(
         );
     }
     label_errors(&mut response, request_id, document.is_some());
-    respond(response, media)
+    response
 }
 
 /// The response in the negotiated media type. Under `application/graphql-response+json`, a

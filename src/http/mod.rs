@@ -8,6 +8,7 @@ mod graphql_endpoint;
 mod guard;
 mod health;
 pub mod negotiation;
+mod public_responses;
 mod refusals;
 
 use std::{sync::Arc, time::Duration};
@@ -33,9 +34,12 @@ use tower_http::{
 };
 use tracing::Level;
 
+pub use self::public_responses::PublicResponses;
 use crate::{
     accounts::tokens::Tokens,
-    config::{CorsOrigins, DEFAULT_STATS_CACHE_SECS, ProtectionConfig},
+    config::{
+        CorsOrigins, DEFAULT_RESPONSE_CACHE_SECS, DEFAULT_STATS_CACHE_SECS, ProtectionConfig,
+    },
     graphql::{CommunsSchema, limits::QueryLimits},
     store::stats_cache::StatsCache,
 };
@@ -48,9 +52,19 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The figures of `stats`, shared by every request.
     pub stats: Arc<StatsCache>,
+    /// The answers to anonymous queries, shared by every request.
+    pub responses: Arc<PublicResponses>,
     pub schema: CommunsSchema,
     pub tokens: Arc<Tokens>,
     pub protection: Arc<Protection>,
+}
+
+impl AppState {
+    /// Forgets what is kept from the catalogue: something may have been written.
+    pub fn catalogue_changed(&self) {
+        self.stats.catalogue_changed();
+        self.responses.catalogue_changed();
+    }
 }
 
 /// The defences of `/graphql`, shared by every request.
@@ -85,6 +99,8 @@ pub struct HttpSettings {
     pub protection: ProtectionConfig,
     /// How long the figures of `stats` are kept at most (zero: not kept).
     pub stats_cache: Duration,
+    /// How long answers to anonymous queries are kept at most (zero: not kept).
+    pub response_cache: Duration,
 }
 
 impl HttpSettings {
@@ -95,6 +111,7 @@ impl HttpSettings {
             tokens,
             protection: ProtectionConfig::default(),
             stats_cache: Duration::from_secs(DEFAULT_STATS_CACHE_SECS),
+            response_cache: Duration::from_secs(DEFAULT_RESPONSE_CACHE_SECS),
         }
     }
 }

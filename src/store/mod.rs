@@ -9,6 +9,7 @@ pub mod initiatives;
 pub mod keyed;
 pub mod loaders;
 pub mod login_failures;
+pub mod memo;
 pub mod moderation_queue;
 pub mod page;
 pub mod reference;

@@ -23,6 +23,7 @@ mod moderation;
 mod nodes;
 mod personal_data;
 mod privacy;
+mod public_answers;
 mod reference;
 mod reference_admin;
 mod schema;
