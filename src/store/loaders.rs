@@ -15,7 +15,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{batching::BatchQueue, initiatives, keyed::Keyed, users};
+use super::{
+    batching::BatchQueue,
+    initiatives,
+    keyed::Keyed,
+    sql::{for_backend, placeholders},
+    users,
+};
 use crate::{
     domain::{
         page::Window,
@@ -60,7 +66,7 @@ where
 }
 
 /// Loads the rows of `T` linked to each owner through a link table, with the links, in
-/// one query (`link JOIN target`), where following the links then the rows would take
+/// one query (each link with its row), where following the links then the rows would take
 /// two. `extra` names a link column read along, as text (e.g. an organisation's role).
 pub struct Joined<T: Keyed> {
     db: DatabaseConnection,
@@ -106,33 +112,42 @@ where
     type Error = AppError;
 
     async fn load(&self, owners: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
-        use sea_orm::{ConnectionTrait, FromQueryResult, Iterable, sea_query::Alias};
-        let link = Alias::new(self.link);
-        let mut query = Query::select();
-        for column in T::Column::iter() {
-            query.column((T::default(), column));
-        }
-        query
-            .expr_as(
-                Expr::col((link.clone(), Alias::new(self.owner))),
-                Alias::new("link_owner"),
-            )
-            .from(T::default())
-            .inner_join(
-                link.clone(),
-                Expr::col((link.clone(), Alias::new(self.target)))
-                    .equals((T::default(), T::id_column())),
-            )
-            .and_where(
-                Expr::col((link.clone(), Alias::new(self.owner))).is_in(owners.iter().copied()),
-            );
-        if let Some(extra) = self.extra {
-            query.expr_as(
-                Expr::col((link.clone(), Alias::new(extra))),
-                Alias::new("link_extra"),
-            );
-        }
-        let statement = self.db.get_database_backend().build(&query);
+        use sea_orm::{
+            ConnectionTrait, DbBackend, FromQueryResult, IdenStatic, Iterable, Statement,
+        };
+        let backend = self.db.get_database_backend();
+        let (link, owner, target) = (self.link, self.owner, self.target);
+        let table = T::default().table_name();
+        let id = T::id_column().as_str();
+        let columns = T::Column::iter()
+            .map(|column| format!("t.\"{}\"", column.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let extra = self
+            .extra
+            .map(|extra| format!(", l.\"{extra}\" AS link_extra"))
+            .unwrap_or_default();
+        let rows_linked = match backend {
+            // One lookup by primary key per link. With a plain join, PostgreSQL hashes the
+            // whole target table for every batch (all 2,000 territories for the 20
+            // initiatives of a page, 0.8 ms where the lookups take 0.1); `OFFSET 0` keeps
+            // the subquery from being merged back into such a join.
+            DbBackend::Postgres => format!(
+                "CROSS JOIN LATERAL (SELECT * FROM \"{table}\" \
+                 WHERE \"{table}\".\"{id}\" = l.\"{target}\" OFFSET 0) t"
+            ),
+            _ => format!("JOIN \"{table}\" t ON t.\"{id}\" = l.\"{target}\""),
+        };
+        let sql = format!(
+            "SELECT {columns}, l.\"{owner}\" AS link_owner{extra} FROM \"{link}\" l \
+             {rows_linked} WHERE l.\"{owner}\" IN ({})",
+            placeholders(owners.len())
+        );
+        let statement = Statement::from_sql_and_values(
+            backend,
+            for_backend(backend, &sql),
+            owners.iter().map(|owner| sea_orm::Value::from(*owner)),
+        );
         let mut grouped: HashMap<Uuid, Vec<Linked<T::Model>>> = HashMap::new();
         for row in self.db.query_all_raw(statement).await? {
             let owner: Uuid = row.try_get("", "link_owner")?;
