@@ -5,7 +5,7 @@
 //! complete, so the order of keys depends on timing. This puts them back in query order,
 //! following fragments, their type conditions and `@skip` / `@include`.
 
-use std::collections::HashMap;
+use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use async_graphql::{
     Name, Positioned, Value, Variables,
@@ -32,6 +32,8 @@ pub fn order_fields(
         let orderer = Orderer {
             document,
             variables,
+            untyped: RefCell::default(),
+            typed: RefCell::default(),
         };
         orderer.reorder(data, &[&operation.node.selection_set.node]);
     }
@@ -41,11 +43,22 @@ pub fn order_fields(
 struct Plan<'a> {
     order: Vec<Name>,
     children: HashMap<Name, Vec<&'a SelectionSet>>,
+    /// Whether a fragment's type condition was met on the way: the plan then holds for
+    /// objects of one type only.
+    typed: bool,
 }
+
+/// The selection sets a plan follows, by address: they live as long as the document.
+type Sets = Vec<usize>;
 
 struct Orderer<'a> {
     document: &'a ExecutableDocument,
     variables: &'a Variables,
+    /// Plans already made, for objects of any type; the objects of a list, and the lists
+    /// of every item of a list, share them.
+    untyped: RefCell<HashMap<Sets, Rc<Plan<'a>>>>,
+    /// Plans that hold for one type of object.
+    typed: RefCell<HashMap<(Sets, Option<String>), Rc<Plan<'a>>>>,
 }
 
 /// Fragments cannot form cycles in a valid query; this only bounds a malformed one.
@@ -55,31 +68,56 @@ impl<'a> Orderer<'a> {
     fn reorder(&self, value: &mut Value, selections: &[&'a SelectionSet]) {
         match value {
             Value::List(items) => {
-                // The items of a list share their selections: one plan per concrete type.
-                let mut plans: HashMap<Option<String>, Plan<'a>> = HashMap::new();
                 for item in items {
-                    match item {
-                        Value::Object(fields) => {
-                            let concrete = concrete_type(fields);
-                            let plan = plans
-                                .entry(concrete.clone())
-                                .or_insert_with(|| self.plan(selections, concrete.as_deref()));
-                            self.apply(fields, plan);
-                        }
-                        other => self.reorder(other, selections),
-                    }
+                    self.reorder(item, selections);
                 }
             }
             Value::Object(fields) => {
-                let concrete = concrete_type(fields);
-                let plan = self.plan(selections, concrete.as_deref());
+                let plan = self.plan_for(fields, selections);
                 self.apply(fields, &plan);
             }
             _ => {}
         }
     }
 
+    /// The plan of an object, made once per selections (and type, where fragments on
+    /// types decide).
+    fn plan_for(
+        &self,
+        fields: &async_graphql::indexmap::IndexMap<Name, Value>,
+        selections: &[&'a SelectionSet],
+    ) -> Rc<Plan<'a>> {
+        let sets: Sets = selections
+            .iter()
+            .map(|set| std::ptr::from_ref::<SelectionSet>(set) as usize)
+            .collect();
+        if let Some(plan) = self.untyped.borrow().get(&sets) {
+            return plan.clone();
+        }
+        let key = (sets, concrete_type(fields));
+        if let Some(plan) = self.typed.borrow().get(&key) {
+            return plan.clone();
+        }
+        let plan = Rc::new(self.plan(selections, key.1.as_deref()));
+        if plan.typed {
+            self.typed.borrow_mut().insert(key, plan.clone());
+        } else {
+            self.untyped.borrow_mut().insert(key.0, plan.clone());
+        }
+        plan
+    }
+
     fn apply(&self, fields: &mut async_graphql::indexmap::IndexMap<Name, Value>, plan: &Plan<'a>) {
+        let mut order = plan.order.iter();
+        let in_order = fields.keys().all(|key| order.any(|wanted| wanted == key));
+        if in_order {
+            for (key, child) in fields.iter_mut() {
+                if let Some(sets) = plan.children.get(key) {
+                    self.reorder(child, sets);
+                }
+            }
+            return;
+        }
         let mut unordered = std::mem::take(fields);
         for key in &plan.order {
             if let Some((key, mut child)) = unordered.shift_remove_entry(key) {
@@ -97,6 +135,7 @@ impl<'a> Orderer<'a> {
         let mut plan = Plan {
             order: Vec::new(),
             children: HashMap::new(),
+            typed: false,
         };
         for selection in selections {
             self.collect(selection, concrete, &mut plan, 0);
@@ -135,14 +174,14 @@ impl<'a> Orderer<'a> {
                     }
                     if let Some(fragment) =
                         self.document.fragments.get(&spread.node.fragment_name.node)
-                        && applies(Some(&fragment.node.type_condition), concrete)
+                        && applies(Some(&fragment.node.type_condition), concrete, plan)
                     {
                         self.collect(&fragment.node.selection_set.node, concrete, plan, depth + 1);
                     }
                 }
                 Selection::InlineFragment(inline) => {
                     if self.included(&inline.node.directives)
-                        && applies(inline.node.type_condition.as_ref(), concrete)
+                        && applies(inline.node.type_condition.as_ref(), concrete, plan)
                     {
                         self.collect(&inline.node.selection_set.node, concrete, plan, depth + 1);
                     }
@@ -176,7 +215,13 @@ impl<'a> Orderer<'a> {
 
 /// Whether a fragment on `condition` applies to an object of the `concrete` type. Every
 /// object with an id implements `Node`, our only interface; an unknown type takes them all.
-fn applies(condition: Option<&Positioned<TypeCondition>>, concrete: Option<&str>) -> bool {
+/// A condition makes the plan hold for its type only.
+fn applies(
+    condition: Option<&Positioned<TypeCondition>>,
+    concrete: Option<&str>,
+    plan: &mut Plan<'_>,
+) -> bool {
+    plan.typed |= condition.is_some();
     match (condition, concrete) {
         (Some(condition), Some(concrete)) => {
             let on = condition.node.on.node.as_str();
@@ -227,6 +272,24 @@ mod tests {
                 json!({}),
             ),
             r#"{"b":[{"slug":"s","id":"2","name":"n"}],"a":{"nodes":[{"title":"x","id":"1"}]}}"#
+        );
+    }
+
+    #[test]
+    fn every_item_of_nested_lists_is_put_in_order_whether_or_not_it_already_is() {
+        assert_eq!(
+            ordered(
+                "{ initiatives { nodes { title themes { slug name } } } }",
+                json!({ "initiatives": { "nodes": [
+                    { "title": "a", "themes": [{ "name": "n1", "slug": "s1" }] },
+                    { "themes": [{ "slug": "s2", "name": "n2" }, { "name": "n3", "slug": "s3" }], "title": "b" },
+                ] } }),
+                json!({}),
+            ),
+            concat!(
+                r#"{"initiatives":{"nodes":[{"title":"a","themes":[{"slug":"s1","name":"n1"}]},"#,
+                r#"{"title":"b","themes":[{"slug":"s2","name":"n2"},{"slug":"s3","name":"n3"}]}]}}"#
+            )
         );
     }
 
