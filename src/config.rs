@@ -14,6 +14,7 @@ const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 /// How long the figures of `stats` are kept at most.
 pub const DEFAULT_STATS_CACHE_SECS: u64 = 10;
 pub const DEFAULT_RESPONSE_CACHE_SECS: u64 = 10;
+pub const DEFAULT_REFERENCE_CACHE_SECS: u64 = 60;
 const DEFAULT_JWT_LIFETIME_SECS: u64 = 3600;
 const MAX_JWT_LIFETIME_SECS: u64 = 30 * 24 * 3600;
 const DEFAULT_JWT_ISSUER: &str = "communs";
@@ -193,6 +194,8 @@ pub struct Config {
     pub stats_cache_secs: u64,
     /// How long answers to anonymous queries are kept at most; 0 keeps none.
     pub response_cache_secs: u64,
+    /// How long themes, territories and organisations are kept at most; 0 keeps none.
+    pub reference_cache_secs: u64,
     pub auth: AuthConfig,
     pub protection: ProtectionConfig,
 }
@@ -284,6 +287,8 @@ impl Config {
             number("STATS_CACHE_SECS", 0, 3600)?.unwrap_or(DEFAULT_STATS_CACHE_SECS);
         let response_cache_secs =
             number("RESPONSE_CACHE_SECS", 0, 3600)?.unwrap_or(DEFAULT_RESPONSE_CACHE_SECS);
+        let reference_cache_secs =
+            number("REFERENCE_CACHE_SECS", 0, 3600)?.unwrap_or(DEFAULT_REFERENCE_CACHE_SECS);
         let defaults = ProtectionConfig::default();
         let limits = QueryLimits::default();
         let limit = |setting: &'static str, default: usize| -> Result<usize, ConfigError> {
@@ -429,6 +434,7 @@ impl Config {
             shutdown_drain_secs,
             stats_cache_secs,
             response_cache_secs,
+            reference_cache_secs,
             auth,
             protection,
         })

@@ -72,6 +72,9 @@ pub fn app(db: &DatabaseConnection, settings: &HttpSettings) -> Router {
         db: db.clone(),
         stats: Arc::new(store::stats_cache::StatsCache::new(settings.stats_cache)),
         responses: Arc::new(http::PublicResponses::new(settings.response_cache)),
+        reference: Arc::new(store::reference_rows::ReferenceRows::new(
+            settings.reference_cache,
+        )),
         schema: graphql::build_schema_with(graphql::SchemaSettings {
             introspection: protection.introspection,
             suggestions: protection.suggestions,
@@ -102,6 +105,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         protection: config.protection.clone(),
         stats_cache: Duration::from_secs(config.stats_cache_secs),
         response_cache: Duration::from_secs(config.response_cache_secs),
+        reference_cache: Duration::from_secs(config.reference_cache_secs),
     };
     accounts::passwords::prepare().await;
     let router = app(&database.connection, &settings);

@@ -17,7 +17,10 @@ use crate::{
         visibility::{AccountScope, ContributionScope},
     },
     error::{AppError, AppResult},
-    store::{batching::BatchQueue, loaders::Loaders, stats_cache::StatsCache},
+    store::{
+        batching::BatchQueue, loaders::Loaders, reference_rows::ReferenceRows,
+        stats_cache::StatsCache,
+    },
 };
 
 /// The per-request state, put into the GraphQL request by the HTTP handler.
@@ -48,11 +51,12 @@ impl RequestState {
         db: DatabaseConnection,
         tokens: Arc<Tokens>,
         stats: Arc<StatsCache>,
+        reference: &ReferenceRows,
         queue: &BatchQueue,
     ) -> Self {
         let scope = ContributionScope::for_caller(&origin.caller);
         let accounts = AccountScope::for_caller(&origin.caller);
-        let loaders = Arc::new(Loaders::new(&db, &scope, &accounts, queue));
+        let loaders = Arc::new(Loaders::new(&db, &scope, &accounts, reference, queue));
         Self {
             caller: origin.caller,
             scope,

@@ -26,7 +26,7 @@ use crate::{
         visibility::ContributionScope,
     },
     error::AppError,
-    store,
+    store::{self, loaders::InitiativeLinks},
 };
 
 #[derive(Clone)]
@@ -159,8 +159,8 @@ impl Initiative {
     /// Its themes, by name.
     async fn themes(&self, ctx: &Context<'_>) -> Result<Vec<Theme>> {
         let loaders = &ctx.state()?.loaders;
-        let linked = load_rows(&loaders.themes_linked_to_initiative, self.model.id).await?;
-        let mut themes: Vec<_> = linked.iter().map(|(theme, _)| theme.clone()).collect();
+        let links = load_links(ctx, self.model.id).await?;
+        let mut themes = load_in_order(&loaders.theme, links.themes.iter().copied()).await?;
         themes.sort_by(|a, b| a.sort_name.cmp(&b.sort_name));
         Ok(themes.into_iter().map(Theme).collect())
     }
@@ -168,8 +168,9 @@ impl Initiative {
     /// The territories it took place on, by name.
     async fn territories(&self, ctx: &Context<'_>) -> Result<Vec<Territory>> {
         let loaders = &ctx.state()?.loaders;
-        let linked = load_rows(&loaders.territories_linked_to_initiative, self.model.id).await?;
-        let mut territories: Vec<_> = linked.iter().map(|(place, _)| place.clone()).collect();
+        let links = load_links(ctx, self.model.id).await?;
+        let mut territories =
+            load_in_order(&loaders.territory, links.territories.iter().copied()).await?;
         territories.sort_by(|a, b| a.sort_name.cmp(&b.sort_name));
         Ok(territories.into_iter().map(Territory).collect())
     }
@@ -181,18 +182,28 @@ impl Initiative {
         #[graphql(desc = "Only the organisations with this role.")] role: Option<OrganisationRole>,
     ) -> Result<Vec<InitiativeOrganisation>> {
         let loaders = &ctx.state()?.loaders;
-        let linked = load_rows(&loaders.organisations_linked_to_initiative, self.model.id).await?;
+        let links = load_links(ctx, self.model.id).await?;
         let wanted = role.map(entity::enums::OrganisationRole::from);
-        let mut involved = Vec::with_capacity(linked.len());
-        for (organisation, stored_role) in linked.iter() {
-            let stored_role = parse_role(stored_role.as_deref())?;
+        let mut roles = Vec::with_capacity(links.organisations.len());
+        for (id, stored_role) in &links.organisations {
+            let stored_role = parse_role(Some(stored_role))?;
             if wanted.is_none_or(|wanted| wanted == stored_role) {
-                involved.push(InitiativeOrganisation {
-                    role: stored_role.into(),
-                    organisation: Organisation(organisation.clone()),
-                });
+                roles.push((*id, stored_role));
             }
         }
+        let organisations: std::collections::HashMap<_, _> = loaders
+            .organisation
+            .load_many(roles.iter().map(|(id, _)| *id))
+            .await?;
+        let mut involved: Vec<_> = roles
+            .into_iter()
+            .filter_map(|(id, role)| {
+                Some(InitiativeOrganisation {
+                    role: role.into(),
+                    organisation: Organisation(organisations.get(&id)?.clone()),
+                })
+            })
+            .collect();
         involved.sort_by(|a, b| {
             (a.role as u8, &a.organisation.0.sort_name)
                 .cmp(&(b.role as u8, &b.organisation.0.sort_name))
@@ -244,6 +255,19 @@ pub struct InitiativeOrganisation {
 }
 
 /// The role stored on an initiative's link to an organisation.
+/// The themes, territories and organisations an initiative is linked to.
+pub(super) async fn load_links(
+    ctx: &Context<'_>,
+    initiative: uuid::Uuid,
+) -> Result<Arc<InitiativeLinks>> {
+    let loaders = &ctx.state()?.loaders;
+    Ok(loaders
+        .links_of_initiative
+        .load_one(initiative)
+        .await?
+        .unwrap_or_default())
+}
+
 fn parse_role(stored: Option<&str>) -> Result<entity::enums::OrganisationRole, AppError> {
     use entity::enums::OrganisationRole as Stored;
     use sea_orm::Iterable;

@@ -14,7 +14,7 @@ use super::{
     enums::{AuditSubjectKind, ContributionKind, ModerationAction, ModerationStatus},
     experience::Experience,
     id::{GlobalId, NodeKind},
-    initiative::Initiative,
+    initiative::{Initiative, load_links},
     organisation::Organisation,
     scalars::DateTime,
     user::User,
@@ -125,13 +125,13 @@ async fn field_changes(
     }
     let id = current.id;
     if let Some(after) = &changes.theme_ids {
-        let before = load_rows(&loaders.themes_linked_to_initiative, id).await?;
-        let before = before.iter().map(|(theme, _)| theme.id);
+        let before = load_links(ctx, id).await?;
+        let before = before.themes.iter().copied();
         out.push(id_list_change("themeIds", NodeKind::Theme, before, after));
     }
     if let Some(after) = &changes.territory_ids {
-        let before = load_rows(&loaders.territories_linked_to_initiative, id).await?;
-        let before = before.iter().map(|(place, _)| place.id);
+        let before = load_links(ctx, id).await?;
+        let before = before.territories.iter().copied();
         out.push(id_list_change(
             "territoryIds",
             NodeKind::Territory,
@@ -140,13 +140,16 @@ async fn field_changes(
         ));
     }
     if let Some(after) = &changes.organisations {
-        let before = load_rows(&loaders.organisations_linked_to_initiative, id).await?;
+        let before = load_links(ctx, id).await?;
         let link = |uuid, role: &str| format!("{} ({role})", NodeKind::Organisation.id(uuid).0);
         out.push(FieldChange {
             field: "organisations".to_owned(),
-            before: joined(before.iter().map(|(organisation, role)| {
-                link(organisation.id, role.as_deref().unwrap_or_default())
-            })),
+            before: joined(
+                before
+                    .organisations
+                    .iter()
+                    .map(|(organisation, role)| link(*organisation, role)),
+            ),
             after: joined(
                 after
                     .iter()

@@ -51,6 +51,9 @@ struct Plan<'a> {
 /// The selection sets a plan follows, by address: they live as long as the document.
 type Sets = Vec<usize>;
 
+/// Plans that hold for one type of object, by selection sets and type.
+type TypedPlans<'a> = HashMap<(Sets, Option<String>), Rc<Plan<'a>>>;
+
 struct Orderer<'a> {
     document: &'a ExecutableDocument,
     variables: &'a Variables,
@@ -58,7 +61,7 @@ struct Orderer<'a> {
     /// of every item of a list, share them.
     untyped: RefCell<HashMap<Sets, Rc<Plan<'a>>>>,
     /// Plans that hold for one type of object.
-    typed: RefCell<HashMap<(Sets, Option<String>), Rc<Plan<'a>>>>,
+    typed: RefCell<TypedPlans<'a>>,
 }
 
 /// Fragments cannot form cycles in a valid query; this only bounds a malformed one.

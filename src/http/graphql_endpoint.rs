@@ -382,6 +382,7 @@ async fn run(
         state.db.clone(),
         state.tokens.clone(),
         state.stats.clone(),
+        &state.reference,
         &batches,
     ));
     let mut response = Batched::new(state.schema.execute(request), batches).await;

@@ -38,10 +38,11 @@ pub use self::public_responses::PublicResponses;
 use crate::{
     accounts::tokens::Tokens,
     config::{
-        CorsOrigins, DEFAULT_RESPONSE_CACHE_SECS, DEFAULT_STATS_CACHE_SECS, ProtectionConfig,
+        CorsOrigins, DEFAULT_REFERENCE_CACHE_SECS, DEFAULT_RESPONSE_CACHE_SECS,
+        DEFAULT_STATS_CACHE_SECS, ProtectionConfig,
     },
     graphql::{CommunsSchema, limits::QueryLimits},
-    store::stats_cache::StatsCache,
+    store::{reference_rows::ReferenceRows, stats_cache::StatsCache},
 };
 
 pub(crate) const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -54,6 +55,8 @@ pub struct AppState {
     pub stats: Arc<StatsCache>,
     /// The answers to anonymous queries, shared by every request.
     pub responses: Arc<PublicResponses>,
+    /// Themes, territories and organisations already read, shared by every request.
+    pub reference: Arc<ReferenceRows>,
     pub schema: CommunsSchema,
     pub tokens: Arc<Tokens>,
     pub protection: Arc<Protection>,
@@ -64,6 +67,7 @@ impl AppState {
     pub fn catalogue_changed(&self) {
         self.stats.catalogue_changed();
         self.responses.catalogue_changed();
+        self.reference.catalogue_changed();
     }
 }
 
@@ -101,6 +105,8 @@ pub struct HttpSettings {
     pub stats_cache: Duration,
     /// How long answers to anonymous queries are kept at most (zero: not kept).
     pub response_cache: Duration,
+    /// How long themes, territories and organisations are kept at most (zero: not kept).
+    pub reference_cache: Duration,
 }
 
 impl HttpSettings {
@@ -112,6 +118,7 @@ impl HttpSettings {
             protection: ProtectionConfig::default(),
             stats_cache: Duration::from_secs(DEFAULT_STATS_CACHE_SECS),
             response_cache: Duration::from_secs(DEFAULT_RESPONSE_CACHE_SECS),
+            reference_cache: Duration::from_secs(DEFAULT_REFERENCE_CACHE_SECS),
         }
     }
 }

@@ -19,6 +19,7 @@ use super::{
     batching::BatchQueue,
     initiatives,
     keyed::Keyed,
+    reference_rows::{ReferenceRows, RowCache},
     sql::{for_backend, placeholders},
     users,
 };
@@ -34,7 +35,8 @@ use crate::{
 pub struct ById<E: Keyed> {
     db: DatabaseConnection,
     condition: Condition,
-    _entity: std::marker::PhantomData<E>,
+    /// Rows kept across requests, for public reference data.
+    kept: Option<Arc<RowCache<E::Model>>>,
 }
 
 impl<E: Keyed> ById<E> {
@@ -42,8 +44,31 @@ impl<E: Keyed> ById<E> {
         Self {
             db: db.clone(),
             condition,
-            _entity: std::marker::PhantomData,
+            kept: None,
         }
+    }
+
+    /// Every caller sees every row: rows are read from `kept` first, and kept once read.
+    fn public_kept_in(db: &DatabaseConnection, kept: &Arc<RowCache<E::Model>>) -> Self {
+        Self {
+            kept: kept.keeps().then(|| kept.clone()),
+            ..Self::new(db, Condition::all())
+        }
+    }
+}
+
+impl<E> ById<E>
+where
+    E: Keyed + Send + Sync,
+    E::Model: Clone + Send + Sync,
+{
+    async fn read(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, AppError> {
+        let rows = E::find()
+            .filter(self.condition.clone())
+            .filter(E::id_column().is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (E::id_of(&row), row)).collect())
     }
 }
 
@@ -56,111 +81,80 @@ where
     type Error = AppError;
 
     async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, AppError> {
-        let rows = E::find()
-            .filter(self.condition.clone())
-            .filter(E::id_column().is_in(ids.iter().copied()))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|row| (E::id_of(&row), row)).collect())
-    }
-}
-
-/// Loads the rows of `T` linked to each owner through a link table, with the links, in
-/// one query (each link with its row), where following the links then the rows would take
-/// two. `extra` names a link column read along, as text (e.g. an organisation's role).
-pub struct Joined<T: Keyed> {
-    db: DatabaseConnection,
-    link: &'static str,
-    owner: &'static str,
-    target: &'static str,
-    extra: Option<&'static str>,
-    _target: std::marker::PhantomData<T>,
-}
-
-impl<T: Keyed> Joined<T> {
-    fn new(
-        db: &DatabaseConnection,
-        link: &'static str,
-        owner: &'static str,
-        target: &'static str,
-    ) -> Self {
-        Self {
-            db: db.clone(),
-            link,
-            owner,
-            target,
-            extra: None,
-            _target: std::marker::PhantomData,
+        let Some(kept) = &self.kept else {
+            return self.read(ids).await;
+        };
+        let mark = kept.mark();
+        let (mut found, missing) = kept.get(ids);
+        if !missing.is_empty() {
+            let read = self.read(&missing).await?;
+            kept.keep(mark, &read);
+            found.extend(read);
         }
-    }
-
-    fn with(mut self, extra: &'static str) -> Self {
-        self.extra = Some(extra);
-        self
+        Ok(found)
     }
 }
 
-/// A row reached through a link, with the link's `extra` column when asked for.
-pub type Linked<M> = (M, Option<String>);
+/// What an initiative is linked to: its themes, its territories, its organisations with
+/// their roles (as stored), by id.
+#[derive(Debug, Default)]
+pub struct InitiativeLinks {
+    pub themes: Vec<Uuid>,
+    pub territories: Vec<Uuid>,
+    pub organisations: Vec<(Uuid, String)>,
+}
 
-impl<T> Loader<Uuid> for Joined<T>
-where
-    T: Keyed + Default + Send + Sync,
-    T::Model: Clone + Send + Sync,
-{
-    type Value = Arc<[Linked<T::Model>]>;
+/// The links of each initiative, all three kinds in one statement: the rows they lead to
+/// are reference data, mostly kept in memory (`reference_rows`).
+pub struct LinksOfInitiative {
+    db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for LinksOfInitiative {
+    type Value = Arc<InitiativeLinks>;
     type Error = AppError;
 
     async fn load(&self, owners: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
-        use sea_orm::{
-            ConnectionTrait, DbBackend, FromQueryResult, IdenStatic, Iterable, Statement,
-        };
+        use sea_orm::{ConnectionTrait, Statement};
+        const THEME: i32 = 0;
+        const TERRITORY: i32 = 1;
+        const ORGANISATION: i32 = 2;
         let backend = self.db.get_database_backend();
-        let (link, owner, target) = (self.link, self.owner, self.target);
-        let table = T::default().table_name();
-        let id = T::id_column().as_str();
-        let columns = T::Column::iter()
-            .map(|column| format!("t.\"{}\"", column.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let extra = self
-            .extra
-            .map(|extra| format!(", l.\"{extra}\" AS link_extra"))
-            .unwrap_or_default();
-        let rows_linked = match backend {
-            // One lookup by primary key per link. With a plain join, PostgreSQL hashes the
-            // whole target table for every batch (all 2,000 territories for the 20
-            // initiatives of a page, 0.8 ms where the lookups take 0.1); `OFFSET 0` keeps
-            // the subquery from being merged back into such a join.
-            DbBackend::Postgres => format!(
-                "CROSS JOIN LATERAL (SELECT * FROM \"{table}\" \
-                 WHERE \"{table}\".\"{id}\" = l.\"{target}\" OFFSET 0) t"
-            ),
-            _ => format!("JOIN \"{table}\" t ON t.\"{id}\" = l.\"{target}\""),
-        };
+        let owned = placeholders(owners.len());
         let sql = format!(
-            "SELECT {columns}, l.\"{owner}\" AS link_owner{extra} FROM \"{link}\" l \
-             {rows_linked} WHERE l.\"{owner}\" IN ({})",
-            placeholders(owners.len())
+            "SELECT {THEME} AS relation, initiative_id, theme_id AS target, \
+                    CAST(NULL AS TEXT) AS role \
+             FROM initiative_theme WHERE initiative_id IN ({owned}) \
+             UNION ALL SELECT {TERRITORY}, initiative_id, territory_id, CAST(NULL AS TEXT) \
+             FROM initiative_territory WHERE initiative_id IN ({owned}) \
+             UNION ALL SELECT {ORGANISATION}, initiative_id, organisation_id, role \
+             FROM initiative_organisation WHERE initiative_id IN ({owned})"
         );
-        let statement = Statement::from_sql_and_values(
-            backend,
-            for_backend(backend, &sql),
-            owners.iter().map(|owner| sea_orm::Value::from(*owner)),
-        );
-        let mut grouped: HashMap<Uuid, Vec<Linked<T::Model>>> = HashMap::new();
+        let values = std::iter::repeat_n(owners, 3)
+            .flatten()
+            .map(|owner| sea_orm::Value::from(*owner));
+        let statement = Statement::from_sql_and_values(backend, for_backend(backend, &sql), values);
+        let mut links: HashMap<Uuid, InitiativeLinks> = owners
+            .iter()
+            .map(|owner| (*owner, InitiativeLinks::default()))
+            .collect();
         for row in self.db.query_all_raw(statement).await? {
-            let owner: Uuid = row.try_get("", "link_owner")?;
-            let extra: Option<String> = match self.extra {
-                Some(_) => Some(row.try_get("", "link_extra")?),
-                None => None,
-            };
-            let model = T::Model::from_query_result(&row, "")?;
-            grouped.entry(owner).or_default().push((model, extra));
+            let relation: i32 = row.try_get("", "relation")?;
+            let owner: Uuid = row.try_get("", "initiative_id")?;
+            let target: Uuid = row.try_get("", "target")?;
+            let owned = links.entry(owner).or_default();
+            match relation {
+                THEME => owned.themes.push(target),
+                TERRITORY => owned.territories.push(target),
+                _ => {
+                    let role: Option<String> = row.try_get("", "role")?;
+                    owned.organisations.push((target, role.unwrap_or_default()));
+                }
+            }
         }
-        Ok(grouped
+        Ok(links
             .into_iter()
-            .map(|(owner, rows)| (owner, rows.into()))
+            .map(|(owner, owned)| (owner, Arc::new(owned)))
             .collect())
     }
 }
@@ -308,12 +302,8 @@ pub struct Loaders {
     pub meeting_participant: Cached<ById<meeting_participant::Entity>>,
     pub meeting_topic: Cached<ById<meeting_topic::Entity>>,
 
-    /// An initiative's themes, with their links in one query.
-    pub themes_linked_to_initiative: Cached<Joined<theme::Entity>>,
-    /// An initiative's territories, with their links in one query.
-    pub territories_linked_to_initiative: Cached<Joined<territory::Entity>>,
-    /// An initiative's organisations and their roles, with their links in one query.
-    pub organisations_linked_to_initiative: Cached<Joined<organisation::Entity>>,
+    /// An initiative's themes, territories and organisations (their ids), in one query.
+    pub links_of_initiative: Cached<LinksOfInitiative>,
     pub contacts_of_initiative: Cached<RowsBy<initiative_contact::Entity>>,
     pub meetings_of_initiative: Cached<RowsBy<initiative_meeting::Entity>>,
     pub audiences_of_initiative: Cached<RowsBy<initiative_audience::Entity>>,
@@ -344,10 +334,12 @@ fn proposals_in_scope(scope: &ContributionScope) -> Condition {
 
 impl Loaders {
     /// The loaders of one request; their batches run through `queue` (see `batching`).
+    /// Themes, territories and organisations are read from `reference` first.
     pub fn new(
         db: &DatabaseConnection,
         scope: &ContributionScope,
         accounts: &AccountScope,
+        reference: &ReferenceRows,
         queue: &BatchQueue,
     ) -> Self {
         // An experience is visible when it is, and so is the initiative it is about.
@@ -368,9 +360,9 @@ impl Loaders {
             );
         Self {
             initiative: cached(queue, ById::new(db, initiatives::visible(scope))),
-            theme: cached(queue, ById::new(db, Condition::all())),
-            territory: cached(queue, ById::new(db, Condition::all())),
-            organisation: cached(queue, ById::new(db, Condition::all())),
+            theme: cached(queue, ById::public_kept_in(db, &reference.themes)),
+            territory: cached(queue, ById::public_kept_in(db, &reference.territories)),
+            organisation: cached(queue, ById::public_kept_in(db, &reference.organisations)),
             professional: cached(queue, ById::new(db, Condition::all())),
             meeting: cached(queue, ById::new(db, Condition::all())),
             experience: cached(queue, ById::new(db, visible_experiences.clone())),
@@ -380,24 +372,7 @@ impl Loaders {
             meeting_participant: cached(queue, ById::new(db, Condition::all())),
             meeting_topic: cached(queue, ById::new(db, Condition::all())),
 
-            themes_linked_to_initiative: cached(
-                queue,
-                Joined::new(db, "initiative_theme", "initiative_id", "theme_id"),
-            ),
-            territories_linked_to_initiative: cached(
-                queue,
-                Joined::new(db, "initiative_territory", "initiative_id", "territory_id"),
-            ),
-            organisations_linked_to_initiative: cached(
-                queue,
-                Joined::new(
-                    db,
-                    "initiative_organisation",
-                    "initiative_id",
-                    "organisation_id",
-                )
-                .with("role"),
-            ),
+            links_of_initiative: cached(queue, LinksOfInitiative { db: db.clone() }),
             contacts_of_initiative: cached(
                 queue,
                 RowsBy::new(

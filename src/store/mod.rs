@@ -13,6 +13,7 @@ pub mod memo;
 pub mod moderation_queue;
 pub mod page;
 pub mod reference;
+pub mod reference_rows;
 pub mod search;
 pub mod sql;
 pub mod stats;

@@ -303,9 +303,11 @@ impl TestApp {
                 .expect("the demo loads");
         }
         let mut settings = HttpSettings::new(tokens.clone());
-        // Fixtures write behind the API's back, where no mutation tells the kept answers
-        // that the catalogue changed: only the tests of keeping answers keep them.
+        // Fixtures write behind the API's back, where no mutation tells what is kept that
+        // the catalogue changed; and statement counts must not depend on what earlier
+        // requests left in memory. Only the tests of keeping keep anything.
         settings.response_cache = Duration::ZERO;
+        settings.reference_cache = Duration::ZERO;
         change(&mut settings);
         let router = communs::app(&database.connection, &settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -1,5 +1,7 @@
 //! No N+1: a request runs the same small number of SQL statements whatever its page size.
 
+use std::time::Duration;
+
 use crate::{
     fixtures::{NewInitiative, insert_initiative},
     helpers::TestApp,
@@ -174,18 +176,74 @@ async fn the_moderation_queue_costs_the_same_statements_for_three_items_or_thirt
     assert_eq!(counts[0], counts[1], "{counts:?}");
 }
 
-#[tokio::test]
-async fn the_public_list_with_themes_territories_and_lead_organisation_costs_four_statements() {
-    let app = TestApp::with_demo().await;
+const PUBLIC_LIST: &str = "{ initiatives(first: 20) { nodes { title slug publishedAt
+    themes { name } territories { name }
+    organisations(role: LEAD) { organisation { name } } } } }";
+
+/// The statements one public list costs, checking that it holds the demo's 15 initiatives.
+async fn statements_for_the_public_list(app: &TestApp) -> u64 {
     let before = app.statements();
-    let data = app
-        .data(
-            "{ initiatives(first: 20) { nodes { title slug publishedAt
-                themes { name } territories { name }
-                organisations(role: LEAD) { organisation { name } } } } }",
+    let data = app.data(PUBLIC_LIST).await;
+    assert_eq!(data["initiatives"]["nodes"].as_array().unwrap().len(), 15);
+    app.statements() - before
+}
+
+#[tokio::test]
+async fn the_public_list_costs_five_statements_then_two_once_its_reference_rows_are_kept() {
+    let app = TestApp::with_demo_and_settings(|settings| {
+        settings.reference_cache = Duration::from_secs(60);
+    })
+    .await;
+    // The page, the links of its initiatives (themes, territories and organisations at
+    // once), then the themes, the territories and the organisations they lead to.
+    assert_eq!(statements_for_the_public_list(&app).await, 5);
+    // The page and the links: the rows they lead to are kept.
+    assert_eq!(statements_for_the_public_list(&app).await, 2);
+}
+
+#[tokio::test]
+async fn without_keeping_reference_rows_the_public_list_costs_five_statements_every_time() {
+    let app = TestApp::with_demo().await;
+    for _ in 0..2 {
+        assert_eq!(statements_for_the_public_list(&app).await, 5);
+    }
+}
+
+#[tokio::test]
+async fn a_theme_renamed_on_this_instance_shows_renamed_at_once() {
+    use entity::enums::Role;
+    let app = TestApp::with_demo_and_settings(|settings| {
+        settings.reference_cache = Duration::from_secs(60);
+    })
+    .await;
+    let moderator = app.account("m@exemple.fr", Role::Moderator, None).await;
+    let theme = app.id_of(r#"theme(slug: "vie-associative")"#).await;
+    let names = |data: serde_json::Value| -> Vec<String> {
+        data["initiatives"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|node| node["themes"].as_array().unwrap().clone())
+            .map(|theme| theme["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(names(app.data(PUBLIC_LIST).await).contains(&"Vie associative".to_owned()));
+
+    let renamed = app
+        .data_as(
+            &moderator.token,
+            "mutation ($id: ID!) { updateTheme(input: { id: $id, name: \"Vie des associations\" }) { theme { name } } }",
+            serde_json::json!({ "id": theme }),
         )
         .await;
-    assert_eq!(data["initiatives"]["nodes"].as_array().unwrap().len(), 15);
-    // The page, then themes, territories and organisations, each with its links.
-    assert_eq!(app.statements() - before, 4);
+    assert_eq!(
+        renamed["updateTheme"]["theme"]["name"],
+        "Vie des associations"
+    );
+    let after = names(app.data(PUBLIC_LIST).await);
+    assert!(
+        after.contains(&"Vie des associations".to_owned()),
+        "{after:?}"
+    );
+    assert!(!after.contains(&"Vie associative".to_owned()));
 }
