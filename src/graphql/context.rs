@@ -51,7 +51,7 @@ impl RequestState {
         db: DatabaseConnection,
         tokens: Arc<Tokens>,
         stats: Arc<StatsCache>,
-        reference: &ReferenceRows,
+        reference: Option<&ReferenceRows>,
         queue: &BatchQueue,
     ) -> Self {
         let scope = ContributionScope::for_caller(&origin.caller);

@@ -341,7 +341,15 @@ async fn execute(
         return RequestRefused::rate_limited(seconds).respond(request_id, media);
     }
     let origin = RequestOrigin { caller, client };
-    let run = run(state, request, origin, document.as_ref(), request_id);
+    let reading_only = operation == Some(OperationType::Query);
+    let run = run(
+        state,
+        request,
+        origin,
+        document.as_ref(),
+        reading_only,
+        request_id,
+    );
     match kept_key {
         Some(key) if operation == Some(OperationType::Query) => {
             let answer = state.responses.get_or_run(key, async {
@@ -366,11 +374,13 @@ async fn execute(
 }
 
 /// Runs a request within the limits: its response, fields in query order, errors labelled.
+/// Only a request `reading_only` reads themes, territories and organisations kept in memory.
 async fn run(
     state: &AppState,
     request: async_graphql::Request,
     origin: RequestOrigin,
     document: Option<&ExecutableDocument>,
+    reading_only: bool,
     request_id: &str,
 ) -> Response {
     // Kept to order the response's fields.
@@ -382,7 +392,8 @@ async fn run(
         state.db.clone(),
         state.tokens.clone(),
         state.stats.clone(),
-        &state.reference,
+        // A mutation reads back what it wrote: never rows kept from before it.
+        reading_only.then_some(&*state.reference),
         &batches,
     ));
     let mut response = Batched::new(state.schema.execute(request), batches).await;

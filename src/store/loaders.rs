@@ -48,10 +48,11 @@ impl<E: Keyed> ById<E> {
         }
     }
 
-    /// Every caller sees every row: rows are read from `kept` first, and kept once read.
-    fn public_kept_in(db: &DatabaseConnection, kept: &Arc<RowCache<E::Model>>) -> Self {
+    /// Every caller sees every row: rows are read from `kept` first when given, and kept
+    /// once read.
+    fn public_kept_in(db: &DatabaseConnection, kept: Option<&Arc<RowCache<E::Model>>>) -> Self {
         Self {
-            kept: kept.keeps().then(|| kept.clone()),
+            kept: kept.filter(|kept| kept.keeps()).cloned(),
             ..Self::new(db, Condition::all())
         }
     }
@@ -334,12 +335,12 @@ fn proposals_in_scope(scope: &ContributionScope) -> Condition {
 
 impl Loaders {
     /// The loaders of one request; their batches run through `queue` (see `batching`).
-    /// Themes, territories and organisations are read from `reference` first.
+    /// Themes, territories and organisations are read from `reference` first, when given.
     pub fn new(
         db: &DatabaseConnection,
         scope: &ContributionScope,
         accounts: &AccountScope,
-        reference: &ReferenceRows,
+        reference: Option<&ReferenceRows>,
         queue: &BatchQueue,
     ) -> Self {
         // An experience is visible when it is, and so is the initiative it is about.
@@ -360,9 +361,18 @@ impl Loaders {
             );
         Self {
             initiative: cached(queue, ById::new(db, initiatives::visible(scope))),
-            theme: cached(queue, ById::public_kept_in(db, &reference.themes)),
-            territory: cached(queue, ById::public_kept_in(db, &reference.territories)),
-            organisation: cached(queue, ById::public_kept_in(db, &reference.organisations)),
+            theme: cached(
+                queue,
+                ById::public_kept_in(db, reference.map(|kept| &kept.themes)),
+            ),
+            territory: cached(
+                queue,
+                ById::public_kept_in(db, reference.map(|kept| &kept.territories)),
+            ),
+            organisation: cached(
+                queue,
+                ById::public_kept_in(db, reference.map(|kept| &kept.organisations)),
+            ),
             professional: cached(queue, ById::new(db, Condition::all())),
             meeting: cached(queue, ById::new(db, Condition::all())),
             experience: cached(queue, ById::new(db, visible_experiences.clone())),

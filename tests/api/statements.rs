@@ -247,3 +247,42 @@ async fn a_theme_renamed_on_this_instance_shows_renamed_at_once() {
     );
     assert!(!after.contains(&"Vie associative".to_owned()));
 }
+
+#[tokio::test]
+async fn a_mutation_reads_back_what_it_changed_even_where_rows_are_kept() {
+    use entity::enums::Role;
+    let app = TestApp::with_demo_and_settings(|settings| {
+        settings.reference_cache = Duration::from_secs(60);
+    })
+    .await;
+    let admin = app.account("admin@exemple.fr", Role::Admin, None).await;
+    let bas_rhin = app.id_of(r#"territory(slug: "bas-rhin")"#).await;
+    let on_bas_rhin =
+        r#"{ territory(slug: "bas-rhin") { initiatives { nodes { territories { name } } } } }"#;
+    let names = |territory: &serde_json::Value| -> Vec<String> {
+        territory["initiatives"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|node| node["territories"].as_array().unwrap().clone())
+            .map(|place| place["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let before = names(&app.data(on_bas_rhin).await["territory"]);
+    assert!(before.contains(&"Bas-Rhin".to_owned()), "{before:?}");
+
+    let renamed = app
+        .data_as(
+            &admin.token,
+            "mutation ($id: ID!) { updateTerritory(input: { id: $id, name: \"Alsace du Nord et du Sud\" }) {
+                territory { initiatives { nodes { territories { name } } } } } }",
+            serde_json::json!({ "id": bas_rhin }),
+        )
+        .await;
+    let after = names(&renamed["updateTerritory"]["territory"]);
+    assert!(
+        after.contains(&"Alsace du Nord et du Sud".to_owned()),
+        "{after:?}"
+    );
+    assert!(!after.contains(&"Bas-Rhin".to_owned()), "{after:?}");
+}
