@@ -278,6 +278,61 @@ async fn results_come_by_relevance_by_default_with_stable_pages() {
 }
 
 #[tokio::test]
+async fn every_page_of_a_search_counts_all_its_matches_in_two_statements() {
+    let app = TestApp::with_demo().await;
+    let all = found(&app, "confinement").await;
+    assert!(all.len() > 4, "{all:?}");
+    let page = |variables: Value| {
+        let app = &app;
+        async move {
+            app.data_with(
+                "query($first: Int, $after: String, $last: Int, $before: String) {
+                  initiatives(filter: { search: \"confinement\" }, first: $first,
+                      after: $after, last: $last, before: $before) {
+                    totalCount
+                    nodes { slug }
+                    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+                  }
+                }",
+                variables,
+            )
+            .await["initiatives"]
+                .clone()
+        }
+    };
+
+    let before = app.statements();
+    let first = page(json!({ "first": 4 })).await;
+    assert_eq!(
+        app.statements() - before,
+        2,
+        "the page's ids with the count, then the page's initiatives"
+    );
+    assert_eq!(first["totalCount"], all.len());
+    assert_eq!(slugs(&first), all[..4]);
+    assert_eq!(first["pageInfo"]["hasNextPage"], true);
+
+    let rest = page(json!({ "first": 100, "after": first["pageInfo"]["endCursor"] })).await;
+    assert_eq!(rest["totalCount"], all.len());
+    assert_eq!(slugs(&rest), all[4..]);
+    assert_eq!(rest["pageInfo"]["hasNextPage"], false);
+
+    let past = page(json!({ "first": 4, "after": rest["pageInfo"]["endCursor"] })).await;
+    assert_eq!(slugs(&past), Vec::<String>::new());
+    assert_eq!(
+        past["totalCount"],
+        all.len(),
+        "counted past the last match too"
+    );
+
+    let last = page(json!({ "last": 2 })).await;
+    assert_eq!(slugs(&last), all[all.len() - 2..]);
+    let before_last = page(json!({ "last": 2, "before": last["pageInfo"]["startCursor"] })).await;
+    assert_eq!(slugs(&before_last), all[all.len() - 4..all.len() - 2]);
+    assert_eq!(before_last["totalCount"], all.len());
+}
+
+#[tokio::test]
 async fn relevance_without_a_search_is_bad_input() {
     let app = TestApp::with_demo().await;
     for filter in [json!(null), json!({ "search": "  " })] {
