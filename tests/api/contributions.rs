@@ -84,6 +84,24 @@ pub async fn moderate(
     .await
 }
 
+/// Approves a submitted initiative, inserted at version 1, as `moderator`, and checks that
+/// it is published.
+pub async fn publish(app: &TestApp, moderator: &TestAccount, initiative: uuid::Uuid) {
+    let approved = moderate(
+        app,
+        moderator,
+        &format!("Initiative:{initiative}"),
+        "APPROVE",
+        None,
+        1,
+    )
+    .await;
+    assert_eq!(
+        approved["data"]["moderate"]["subject"]["status"], "PUBLISHED",
+        "{approved}"
+    );
+}
+
 #[tokio::test]
 async fn a_partner_creates_a_draft_with_every_field_that_only_its_organisation_sees() {
     let app = TestApp::with_demo().await;

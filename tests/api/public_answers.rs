@@ -7,7 +7,7 @@ use entity::enums::{ModerationStatus, Role};
 use serde_json::{Value, json};
 
 use crate::{
-    contributions::moderate,
+    contributions::publish,
     fixtures::{NewInitiative, insert_initiative},
     helpers::{TestApp, error_codes},
 };
@@ -51,19 +51,7 @@ async fn an_anonymous_query_asked_again_runs_no_sql_until_a_mutation_runs() {
     assert_eq!(app.data(LIST).await, first);
     assert_eq!(app.statements() - before, 0, "answered from memory");
 
-    let approved = moderate(
-        &app,
-        &moderator,
-        &format!("Initiative:{id}"),
-        "APPROVE",
-        None,
-        1,
-    )
-    .await;
-    assert_eq!(
-        approved["data"]["moderate"]["subject"]["status"], "PUBLISHED",
-        "{approved}"
-    );
+    publish(&app, &moderator, id).await;
     let after = app.data(LIST).await;
     assert_eq!(
         after["initiatives"]["totalCount"],

@@ -180,6 +180,14 @@ const PUBLIC_LIST: &str = "{ initiatives(first: 20) { nodes { title slug publish
     themes { name } territories { name }
     organisations(role: LEAD) { organisation { name } } } } }";
 
+/// The demo app keeping themes, territories and organisations read for a minute.
+async fn app_keeping_reference_rows() -> TestApp {
+    TestApp::with_demo_and_settings(|settings| {
+        settings.reference_cache = Duration::from_secs(60);
+    })
+    .await
+}
+
 /// The statements one public list costs, checking that it holds the demo's 15 initiatives.
 async fn statements_for_the_public_list(app: &TestApp) -> u64 {
     let before = app.statements();
@@ -190,10 +198,7 @@ async fn statements_for_the_public_list(app: &TestApp) -> u64 {
 
 #[tokio::test]
 async fn the_public_list_costs_five_statements_then_two_once_its_reference_rows_are_kept() {
-    let app = TestApp::with_demo_and_settings(|settings| {
-        settings.reference_cache = Duration::from_secs(60);
-    })
-    .await;
+    let app = app_keeping_reference_rows().await;
     // The page, the links of its initiatives (themes, territories and organisations at
     // once), then the themes, the territories and the organisations they lead to.
     assert_eq!(statements_for_the_public_list(&app).await, 5);
@@ -212,10 +217,7 @@ async fn without_keeping_reference_rows_the_public_list_costs_five_statements_ev
 #[tokio::test]
 async fn a_theme_renamed_on_this_instance_shows_renamed_at_once() {
     use entity::enums::Role;
-    let app = TestApp::with_demo_and_settings(|settings| {
-        settings.reference_cache = Duration::from_secs(60);
-    })
-    .await;
+    let app = app_keeping_reference_rows().await;
     let moderator = app.account("m@exemple.fr", Role::Moderator, None).await;
     let theme = app.id_of(r#"theme(slug: "vie-associative")"#).await;
     let names = |data: serde_json::Value| -> Vec<String> {
@@ -251,10 +253,7 @@ async fn a_theme_renamed_on_this_instance_shows_renamed_at_once() {
 #[tokio::test]
 async fn a_mutation_reads_back_what_it_changed_even_where_rows_are_kept() {
     use entity::enums::Role;
-    let app = TestApp::with_demo_and_settings(|settings| {
-        settings.reference_cache = Duration::from_secs(60);
-    })
-    .await;
+    let app = app_keeping_reference_rows().await;
     let admin = app.account("admin@exemple.fr", Role::Admin, None).await;
     let bas_rhin = app.id_of(r#"territory(slug: "bas-rhin")"#).await;
     let on_bas_rhin =

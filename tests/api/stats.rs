@@ -5,7 +5,7 @@ use entity::enums::{Audience, ModerationStatus, Role};
 use serde_json::{Value, json};
 
 use crate::{
-    contributions::moderate,
+    contributions::publish,
     fixtures::{NewInitiative, UNPUBLISHED, insert_initiative},
     helpers::{TestApp, error_codes},
 };
@@ -421,19 +421,7 @@ async fn figures_are_kept_until_a_mutation_and_never_shared_between_scopes() {
         "others do not"
     );
 
-    let approved = moderate(
-        &app,
-        &moderator,
-        &format!("Initiative:{id}"),
-        "APPROVE",
-        None,
-        1,
-    )
-    .await;
-    assert_eq!(
-        approved["data"]["moderate"]["subject"]["status"], "PUBLISHED",
-        "{approved}"
-    );
+    publish(&app, &moderator, id).await;
     assert_eq!(
         app.data(total).await["stats"]["total"],
         public + 1,
