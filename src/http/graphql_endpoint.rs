@@ -354,7 +354,12 @@ async fn execute(
         Some(key) if operation == Some(OperationType::Query) => {
             let answer = state.responses.get_or_run(key, async {
                 let response = run.await;
-                KeptAnswer::of(&response).ok_or_else(|| respond(response, media))
+                match KeptAnswer::of(&response) {
+                    Some(answer) if answer.fits() => Ok(answer),
+                    // Sent as already written, not kept.
+                    Some(too_large) => Err(too_large.respond(media)),
+                    None => Err(respond(response, media)),
+                }
             });
             match answer.await {
                 Ok(kept) => kept.respond(media),

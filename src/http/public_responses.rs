@@ -38,15 +38,13 @@ pub struct KeptAnswer {
 }
 
 impl KeptAnswer {
-    /// The answer to keep for `response`, or `None` when it must not be kept.
+    /// The answer as sent for `response`, when it has data and no error (an error names its
+    /// request): whether to keep it is [`fits`](Self::fits).
     pub fn of(response: &Response) -> Option<Self> {
         if !response.is_ok() || matches!(response.data, async_graphql::Value::Null) {
             return None;
         }
         let body = serde_json::to_vec(response).ok()?;
-        if body.len() > MAX_ANSWER_BYTES {
-            return None;
-        }
         let cache_control = response
             .cache_control
             .value()
@@ -55,6 +53,11 @@ impl KeptAnswer {
             body: body.into(),
             cache_control,
         })
+    }
+
+    /// Whether the answer is small enough to keep.
+    pub fn fits(&self) -> bool {
+        self.body.len() <= MAX_ANSWER_BYTES
     }
 
     /// The answer, in the negotiated media type.

@@ -157,3 +157,34 @@ async fn a_kept_answer_comes_in_the_media_type_each_caller_asks_for() {
         assert!(body["data"]["initiatives"]["totalCount"].as_i64().unwrap() > 0);
     }
 }
+
+#[tokio::test]
+async fn an_answer_over_64_kib_is_sent_whole_but_not_kept() {
+    let app = app_keeping_answers().await;
+    let description = "Des jardinières sur les balcons du quartier. ".repeat(70);
+    for index in 0..30 {
+        insert_initiative(
+            app.db(),
+            NewInitiative {
+                title: &format!("Balcons fleuris {index:02}"),
+                description: Some(&description),
+                ..NewInitiative::default()
+            },
+        )
+        .await;
+    }
+    let query = "{ initiatives(first: 100) { nodes { title description } } }";
+    let first = app.data(query).await;
+    let descriptions: usize = first["initiatives"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|node| node["description"].as_str())
+        .map(str::len)
+        .sum();
+    assert!(descriptions > 64 * 1024, "{descriptions} bytes");
+
+    let before = app.statements();
+    assert_eq!(app.data(query).await, first);
+    assert!(app.statements() > before, "run again, not kept");
+}
