@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, Lookahead, Object, Result};
 use entity::initiative;
 
 use super::{
@@ -26,7 +26,7 @@ use crate::{
         visibility::ContributionScope,
     },
     error::AppError,
-    store::{self, loaders::InitiativeLinks},
+    store::{self, linked::Linked, loaders::InitiativeLinks, page::Page},
 };
 
 #[derive(Clone)]
@@ -256,6 +256,34 @@ pub struct InitiativeOrganisation {
 
 /// The role stored on an initiative's link to an organisation.
 /// The themes, territories and organisations an initiative is linked to.
+/// Whether the selection of an initiative asks for what it links to.
+fn asks_for_links(initiative: &Lookahead<'_>) -> bool {
+    ["themes", "territories", "organisations"]
+        .into_iter()
+        .any(|field| initiative.field(field).exists())
+}
+
+/// Hands the links read with `rows` to the request's loader, so that resolving them reads
+/// nothing more, and returns the initiatives.
+async fn keep_links(
+    ctx: &Context<'_>,
+    rows: impl IntoIterator<Item = Linked>,
+) -> Result<Vec<initiative::Model>> {
+    let mut models = Vec::new();
+    let mut links = Vec::new();
+    for row in rows {
+        if let Some(linked) = row.links {
+            links.push((row.model.id, Arc::new(linked)));
+        }
+        models.push(row.model);
+    }
+    if !links.is_empty() {
+        let loaders = &ctx.state()?.loaders;
+        loaders.links_of_initiative.feed_many(links).await;
+    }
+    Ok(models)
+}
+
 pub(super) async fn load_links(
     ctx: &Context<'_>,
     initiative: uuid::Uuid,
@@ -425,7 +453,10 @@ impl InitiativeQuery {
         let found = match Lookup::parse(NodeKind::Initiative, id, slug)? {
             Lookup::Id(uuid) => state.loaders.initiative.load_one(uuid).await?,
             Lookup::Slug(slug) => {
-                store::initiatives::by_slug(&state.db, &state.scope, &slug).await?
+                let links = asks_for_links(&ctx.look_ahead());
+                let found =
+                    store::initiatives::by_slug(&state.db, &state.scope, &slug, links).await?;
+                keep_links(ctx, found).await?.into_iter().next()
             }
         };
         Ok(found.map(Initiative::from))
@@ -453,8 +484,24 @@ impl InitiativeQuery {
         )?;
         let request = PageRequest::try_from(page_args(first, after, last, before))?;
         let state = ctx.state()?;
+        let selection = ctx.look_ahead();
+        let links = asks_for_links(&selection.field("nodes"))
+            || asks_for_links(&selection.field("edges").field("node"));
         let (page, total) =
-            store::initiatives::list(&state.db, &state.scope, &filter, order, request).await?;
+            store::initiatives::list(&state.db, &state.scope, &filter, order, request, links)
+                .await?;
+        let Page {
+            rows,
+            offset,
+            has_next_page,
+            has_previous_page,
+        } = page;
+        let page = Page {
+            rows: keep_links(ctx, rows).await?,
+            offset,
+            has_next_page,
+            has_previous_page,
+        };
         let search = filter.search.map(Arc::new);
         Ok(Connection::new(
             page.map(|model| Initiative {

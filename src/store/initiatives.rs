@@ -13,7 +13,8 @@ use sea_orm::{Statement, Value};
 use uuid::Uuid;
 
 use super::{
-    page::{Page, TotalCount, fetch_page},
+    linked::{Linked, with_links},
+    page::{Page, TotalCount, fetch_page, fetch_page_as},
     search,
     sql::{among, condition, descendants_or_self, for_backend, placeholders},
 };
@@ -186,7 +187,7 @@ pub fn order(
         .order_by(initiative::Column::Id, direction)
 }
 
-/// One page of the initiatives matching `filter`.
+/// One page of the initiatives matching `filter`, with their links when `links` is set.
 #[tracing::instrument(skip(db))]
 pub async fn list(
     db: &DatabaseConnection,
@@ -194,12 +195,40 @@ pub async fn list(
     filter: &InitiativeFilter,
     sort: InitiativeOrder,
     request: PageRequest,
-) -> AppResult<(Page<initiative::Model>, TotalCount)> {
-    let select = select(db.get_database_backend(), scope, filter);
+    links: bool,
+) -> AppResult<(Page<Linked>, TotalCount)> {
+    let backend = db.get_database_backend();
+    let ordered = order(select(backend, scope, filter), sort);
     if sort.field == InitiativeOrderField::Relevance && !request.needs_total() {
-        return ranked_page(db, scope, order(select, sort), request).await;
+        return ranked_page(db, scope, ordered, request, links).await;
     }
-    fetch_page(db, order(select, sort), request).await
+    if links {
+        fetch_page_as(db, ordered, |rows| with_links(backend, rows), request).await
+    } else {
+        let (page, total) = fetch_page(db, ordered, request).await?;
+        Ok((page.map(Linked::alone), total))
+    }
+}
+
+/// The rows of `select`, with their links when `links` is set.
+async fn read_rows(
+    db: &DatabaseConnection,
+    select: Select<initiative::Entity>,
+    links: bool,
+) -> AppResult<Vec<Linked>> {
+    Ok(if links {
+        with_links(db.get_database_backend(), select)
+            .into_model::<Linked>()
+            .all(db)
+            .await?
+    } else {
+        select
+            .all(db)
+            .await?
+            .into_iter()
+            .map(Linked::alone)
+            .collect()
+    })
 }
 
 /// One page of a search in order of relevance, with the count of its matches. Ranking
@@ -212,7 +241,8 @@ async fn ranked_page(
     scope: &ContributionScope,
     ranked: Select<initiative::Entity>,
     request: PageRequest,
-) -> AppResult<(Page<initiative::Model>, TotalCount)> {
+    links: bool,
+) -> AppResult<(Page<Linked>, TotalCount)> {
     let window = request.window(None);
     let found: Vec<(Uuid, i64)> = ranked
         .clone()
@@ -234,16 +264,16 @@ async fn ranked_page(
         .take(window.limit as usize)
         .map(|(id, _)| *id)
         .collect();
-    let mut rows: HashMap<Uuid, initiative::Model> = if ids.is_empty() {
+    let mut rows: HashMap<Uuid, Linked> = if ids.is_empty() {
         HashMap::new()
     } else {
-        initiative::Entity::find()
+        let page_rows = initiative::Entity::find()
             .filter(visible(scope))
-            .filter(initiative::Column::Id.is_in(ids.iter().copied()))
-            .all(db)
+            .filter(initiative::Column::Id.is_in(ids.iter().copied()));
+        read_rows(db, page_rows, links)
             .await?
             .into_iter()
-            .map(|row| (row.id, row))
+            .map(|row| (row.model.id, row))
             .collect()
     };
     let page = Page {
@@ -255,18 +285,20 @@ async fn ranked_page(
     Ok((page, TotalCount::of(db, &ranked, total)))
 }
 
-/// The initiative with this slug, if the caller may see it.
+/// The initiative with this slug, if the caller may see it, with its links when `links`
+/// is set.
 #[tracing::instrument(skip(db))]
 pub async fn by_slug(
     db: &DatabaseConnection,
     scope: &ContributionScope,
     slug: &str,
-) -> AppResult<Option<initiative::Model>> {
-    Ok(initiative::Entity::find()
+    links: bool,
+) -> AppResult<Option<Linked>> {
+    let found = initiative::Entity::find()
         .filter(visible(scope))
         .filter(initiative::Column::Slug.eq(slug))
-        .one(db)
-        .await?)
+        .limit(1);
+    Ok(read_rows(db, found, links).await?.into_iter().next())
 }
 
 /// The initiatives of several territories at once (each with everything it contains, at any

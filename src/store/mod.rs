@@ -7,6 +7,7 @@ pub mod curation;
 pub mod database;
 pub mod initiatives;
 pub mod keyed;
+pub mod linked;
 pub mod loaders;
 pub mod login_failures;
 pub mod memo;

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QuerySelect, Select};
+use sea_orm::{
+    DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait, QuerySelect, Select,
+};
 
 use crate::{domain::page::PageRequest, error::AppResult};
 
@@ -84,16 +86,32 @@ where
     E: EntityTrait,
     E::Model: Sync,
 {
+    fetch_page_as(db, select, |rows| rows, request).await
+}
+
+/// [`fetch_page`], reading each row as `M` from the rows of `select` that `read` adds
+/// columns to (the count is of `select` itself).
+pub async fn fetch_page_as<E, M>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    read: impl FnOnce(Select<E>) -> Select<E>,
+    request: PageRequest,
+) -> AppResult<(Page<M>, TotalCount)>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    M: FromQueryResult + Send + Sync,
+{
     let total = if request.needs_total() {
         Some(select.clone().count(db).await?)
     } else {
         None
     };
     let window = request.window(total);
-    let mut rows = select
-        .clone()
+    let mut rows = read(select.clone())
         .offset(window.offset)
         .limit(window.limit + 1)
+        .into_model::<M>()
         .all(db)
         .await?;
     let found_extra_row = rows.len() as u64 > window.limit;

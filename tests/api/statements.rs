@@ -197,21 +197,61 @@ async fn statements_for_the_public_list(app: &TestApp) -> u64 {
 }
 
 #[tokio::test]
-async fn the_public_list_costs_five_statements_then_two_once_its_reference_rows_are_kept() {
+async fn the_public_list_costs_four_statements_then_one_once_its_reference_rows_are_kept() {
     let app = app_keeping_reference_rows().await;
-    // The page, the links of its initiatives (themes, territories and organisations at
-    // once), then the themes, the territories and the organisations they lead to.
-    assert_eq!(statements_for_the_public_list(&app).await, 5);
-    // The page and the links: the rows they lead to are kept.
-    assert_eq!(statements_for_the_public_list(&app).await, 2);
+    // The page with the links of its initiatives, then the themes, the territories and the
+    // organisations they lead to.
+    assert_eq!(statements_for_the_public_list(&app).await, 4);
+    // The page with its links alone: the rows they lead to are kept.
+    assert_eq!(statements_for_the_public_list(&app).await, 1);
 }
 
 #[tokio::test]
-async fn without_keeping_reference_rows_the_public_list_costs_five_statements_every_time() {
+async fn without_keeping_reference_rows_the_public_list_costs_four_statements_every_time() {
     let app = TestApp::with_demo().await;
     for _ in 0..2 {
-        assert_eq!(statements_for_the_public_list(&app).await, 5);
+        assert_eq!(statements_for_the_public_list(&app).await, 4);
     }
+}
+
+#[tokio::test]
+async fn a_list_read_through_edges_reads_its_links_with_its_page() {
+    let app = app_keeping_reference_rows().await;
+    statements_for_the_public_list(&app).await;
+    let before = app.statements();
+    let data = app
+        .data(
+            "{ initiatives(first: 20) { edges { node { ...relations } } } }
+             fragment relations on Initiative { themes { name } territories { name } }",
+        )
+        .await;
+    assert_eq!(app.statements() - before, 1);
+    let edges = data["initiatives"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 15);
+    assert!(
+        edges
+            .iter()
+            .all(|edge| !edge["node"]["territories"].as_array().unwrap().is_empty())
+    );
+}
+
+#[tokio::test]
+async fn an_initiative_page_by_slug_costs_one_statement_once_its_reference_rows_are_kept() {
+    let app = app_keeping_reference_rows().await;
+    let page = r#"{ initiative(slug: "confection-de-masques") { title
+        themes { name } territories { name } organisations { role organisation { name } } } }"#;
+    let first = app.data(page).await;
+    let before = app.statements();
+    let again = app.data(page).await;
+    assert_eq!(app.statements() - before, 1);
+    assert_eq!(first, again);
+    assert!(!again["initiative"]["themes"].as_array().unwrap().is_empty());
+    assert!(
+        !again["initiative"]["territories"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
