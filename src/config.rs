@@ -190,7 +190,8 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// How long requests in flight may take to finish after SIGTERM.
     pub shutdown_drain_secs: u64,
-    /// How long the figures of `stats` are kept at most; 0 computes them every time.
+    /// How long the figures of `stats` and the rankings of searches are kept at most; 0
+    /// computes them every time.
     pub stats_cache_secs: u64,
     /// How long answers to anonymous queries are kept at most; 0 keeps none.
     pub response_cache_secs: u64,

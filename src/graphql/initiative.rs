@@ -487,9 +487,16 @@ impl InitiativeQuery {
         let selection = ctx.look_ahead();
         let links = asks_for_links(&selection.field("nodes"))
             || asks_for_links(&selection.field("edges").field("node"));
-        let (page, total) =
-            store::initiatives::list(&state.db, &state.scope, &filter, order, request, links)
-                .await?;
+        let (page, total) = store::initiatives::list(
+            &state.db,
+            &state.scope,
+            &filter,
+            order,
+            request,
+            links,
+            &state.stats,
+        )
+        .await?;
         let Page {
             rows,
             offset,

@@ -101,7 +101,8 @@ pub struct HttpSettings {
     pub tokens: Arc<Tokens>,
     /// Limits, rate limits, CORS, trusted proxies.
     pub protection: ProtectionConfig,
-    /// How long the figures of `stats` are kept at most (zero: not kept).
+    /// How long the figures of `stats` and the rankings of searches are kept at most (zero:
+    /// not kept).
     pub stats_cache: Duration,
     /// How long answers to anonymous queries are kept at most (zero: not kept).
     pub response_cache: Duration,

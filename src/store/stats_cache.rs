@@ -1,6 +1,8 @@
-//! The figures of `stats`, kept for a while. Each figure reads every initiative the filter
-//! matches (tens of milliseconds over a catalogue of 50,000), while a dashboard asks for the
-//! same figures again and again and the catalogue changes a few times a day.
+//! The figures of `stats`, and the rankings of searches, kept for a while. Each figure reads
+//! every initiative the filter matches (tens of milliseconds over a catalogue of 50,000),
+//! and so does ranking a search, while a dashboard asks for the same figures again and
+//! again, visitors page through the same searches, and the catalogue changes a few times a
+//! day.
 //!
 //! Figures are kept in a [`Memo`]: until a mutation runs on this instance, or for the set
 //! time at most. A figure is keyed by its SQL and its bound values, which hold the caller's
@@ -24,6 +26,11 @@ impl StatsCache {
     /// Keeps figures for `keep_for`; zero keeps none.
     pub fn new(keep_for: Duration) -> Self {
         Self(Memo::new(keep_for, MAX_FIGURES))
+    }
+
+    /// Whether figures are kept at all.
+    pub fn keeps(&self) -> bool {
+        self.0.keeps()
     }
 
     /// Forgets every figure: something may have been written.

@@ -308,6 +308,7 @@ impl TestApp {
         // requests left in memory. Only the tests of keeping keep anything.
         settings.response_cache = Duration::ZERO;
         settings.reference_cache = Duration::ZERO;
+        settings.stats_cache = Duration::ZERO;
         change(&mut settings);
         let router = communs::app(&database.connection, &settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -1,10 +1,13 @@
 //! French full-text search: the examples of the issue, on both backends.
 
-use entity::enums::{Audience, ModerationStatus};
+use std::time::Duration;
+
+use entity::enums::{Audience, ModerationStatus, Role};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, TransactionTrait};
 use serde_json::{Value, json};
 
 use crate::{
+    contributions::publish,
     fixtures::{NewInitiative, UNPUBLISHED, insert_initiative},
     helpers::{TestApp, error_codes},
 };
@@ -330,6 +333,79 @@ async fn every_page_of_a_search_counts_all_its_matches_in_two_statements() {
     let before_last = page(json!({ "last": 2, "before": last["pageInfo"]["startCursor"] })).await;
     assert_eq!(slugs(&before_last), all[all.len() - 4..all.len() - 2]);
     assert_eq!(before_last["totalCount"], all.len());
+}
+
+#[tokio::test]
+async fn a_search_is_ranked_once_until_a_mutation_and_never_shared_between_scopes() {
+    let app = TestApp::with_demo_and_settings(|settings| {
+        settings.stats_cache = Duration::from_secs(60);
+    })
+    .await;
+    let partner = app
+        .account("afev@exemple.fr", Role::Partner, Some("afev"))
+        .await;
+    let moderator = app.account("m@exemple.fr", Role::Moderator, None).await;
+    let submitted = insert_initiative(
+        app.db(),
+        NewInitiative {
+            title: "Masques en attente de publication",
+            status: ModerationStatus::Submitted,
+            owner: Some("afev"),
+            ..Default::default()
+        },
+    )
+    .await;
+    let public = found(&app, "masques").await;
+    assert_eq!(public, ["confection-de-masques"]);
+
+    let before = app.statements();
+    assert_eq!(found(&app, "masques").await, public);
+    assert_eq!(
+        app.statements() - before,
+        1,
+        "asked again, only the page's initiatives are read"
+    );
+
+    let own = app
+        .data_as(
+            &partner.token,
+            SEARCH,
+            json!({ "filter": { "search": "masques" }, "first": 100 }),
+        )
+        .await;
+    assert_eq!(
+        own["initiatives"]["totalCount"], 2,
+        "the partner finds its submission"
+    );
+    assert_eq!(found(&app, "masques").await, public, "others do not");
+
+    // Pages of a kept ranking follow each other as the ranking computed every time.
+    let all = found(&app, "confinement").await;
+    let mut paged = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = app
+            .data_with(
+                SEARCH,
+                json!({ "filter": { "search": "confinement" }, "first": 4, "after": after }),
+            )
+            .await["initiatives"]
+            .clone();
+        assert_eq!(page["totalCount"], all.len());
+        paged.extend(slugs(&page));
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(paged, all);
+
+    publish(&app, &moderator, submitted).await;
+    assert_eq!(
+        found(&app, "masques").await.len(),
+        2,
+        "the publication is found at once"
+    );
 }
 
 #[tokio::test]

@@ -383,7 +383,10 @@ async fn stats_cost_one_statement_per_figure_whatever_the_catalogue() {
 
 #[tokio::test]
 async fn figures_are_kept_until_a_mutation_and_never_shared_between_scopes() {
-    let app = TestApp::with_demo().await;
+    let app = TestApp::with_demo_and_settings(|settings| {
+        settings.stats_cache = std::time::Duration::from_secs(60);
+    })
+    .await;
     let partner = app
         .account("afev@exemple.fr", Role::Partner, Some("afev"))
         .await;
