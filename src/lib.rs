@@ -75,6 +75,7 @@ pub fn app(db: &DatabaseConnection, settings: &HttpSettings) -> Router {
         reference: Arc::new(store::reference_rows::ReferenceRows::new(
             settings.reference_cache,
         )),
+        documents: Arc::default(),
         schema: graphql::build_schema_with(graphql::SchemaSettings {
             introspection: protection.introspection,
             suggestions: protection.suggestions,

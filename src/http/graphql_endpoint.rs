@@ -5,10 +5,7 @@
 
 use async_graphql::{
     ParseRequestError, Response,
-    parser::{
-        parse_query,
-        types::{ExecutableDocument, OperationType},
-    },
+    parser::types::{ExecutableDocument, OperationType},
 };
 use async_graphql_axum::GraphQLRequest;
 use std::net::IpAddr;
@@ -278,8 +275,8 @@ fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<O
 }
 
 /// Checks a request against the limits, then runs it, or answers it from the kept public
-/// answers (`public_responses`). The query is parsed once, here: for our own uses (limits,
-/// field order) and for the engine.
+/// answers (`public_responses`). The query is parsed once, here, or found already parsed
+/// (`parsed_documents`): for our own uses (limits, field order) and for the engine.
 async fn execute(
     state: &AppState,
     mut request: async_graphql::Request,
@@ -308,7 +305,7 @@ async fn execute(
     if let Err(refusal) = limits.check_text(&request.query) {
         return RequestRefused::in_document(refusal, media).respond(request_id, media);
     }
-    let document = parse_query(&request.query).ok();
+    let document = state.documents.parse(&request.query);
     let mut operation = None;
     if let Some(document) = &document {
         if let Err(refusal) = limits.check_document(document, &request.variables) {
@@ -329,7 +326,7 @@ async fn execute(
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
             return response;
         }
-        request.set_parsed_query(document.clone());
+        request.set_parsed_query(ExecutableDocument::clone(document));
     }
     let caller = match caller(state, headers).await {
         Ok(caller) => caller,
@@ -346,7 +343,7 @@ async fn execute(
         state,
         request,
         origin,
-        document.as_ref(),
+        document.as_deref(),
         reading_only,
         request_id,
     );

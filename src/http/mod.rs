@@ -8,6 +8,7 @@ mod graphql_endpoint;
 mod guard;
 mod health;
 pub mod negotiation;
+mod parsed_documents;
 mod public_responses;
 mod refusals;
 
@@ -34,7 +35,7 @@ use tower_http::{
 };
 use tracing::Level;
 
-pub use self::public_responses::PublicResponses;
+pub use self::{parsed_documents::ParsedDocuments, public_responses::PublicResponses};
 use crate::{
     accounts::tokens::Tokens,
     config::{
@@ -57,6 +58,8 @@ pub struct AppState {
     pub responses: Arc<PublicResponses>,
     /// Themes, territories and organisations already read, shared by every request.
     pub reference: Arc<ReferenceRows>,
+    /// The documents already parsed, shared by every request.
+    pub documents: Arc<ParsedDocuments>,
     pub schema: CommunsSchema,
     pub tokens: Arc<Tokens>,
     pub protection: Arc<Protection>,
