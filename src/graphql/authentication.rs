@@ -63,7 +63,7 @@ impl AuthenticationQuery {
         let Some(account) = state.caller.account() else {
             return Ok(None);
         };
-        Ok(state.loaders.user.load_one(account.id).await?.map(User))
+        Ok(state.loaders.user().load_one(account.id).await?.map(User))
     }
 }
 

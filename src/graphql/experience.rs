@@ -51,7 +51,7 @@ impl Experience {
         Ok(ctx
             .state()?
             .loaders
-            .initiative
+            .initiative()
             .load_one(self.0.initiative_id)
             .await?
             .map(Initiative::from))
@@ -65,7 +65,7 @@ impl Experience {
         Ok(ctx
             .state()?
             .loaders
-            .organisation
+            .organisation()
             .load_one(organisation_id)
             .await?
             .map(Organisation))

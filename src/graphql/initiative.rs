@@ -152,7 +152,11 @@ impl Initiative {
 
     /// The people it is for.
     async fn audiences(&self, ctx: &Context<'_>) -> Result<Vec<Audience>> {
-        let rows = load_rows(&ctx.state()?.loaders.audiences_of_initiative, self.model.id).await?;
+        let rows = load_rows(
+            ctx.state()?.loaders.audiences_of_initiative(),
+            self.model.id,
+        )
+        .await?;
         Ok(rows.iter().map(|row| row.audience.into()).collect())
     }
 
@@ -160,7 +164,7 @@ impl Initiative {
     async fn themes(&self, ctx: &Context<'_>) -> Result<Vec<Theme>> {
         let loaders = &ctx.state()?.loaders;
         let links = load_links(ctx, self.model.id).await?;
-        let mut themes = load_in_order(&loaders.theme, links.themes.iter().copied()).await?;
+        let mut themes = load_in_order(loaders.theme(), links.themes.iter().copied()).await?;
         themes.sort_by(|a, b| a.sort_name.cmp(&b.sort_name));
         Ok(themes.into_iter().map(Theme).collect())
     }
@@ -170,7 +174,7 @@ impl Initiative {
         let loaders = &ctx.state()?.loaders;
         let links = load_links(ctx, self.model.id).await?;
         let mut territories =
-            load_in_order(&loaders.territory, links.territories.iter().copied()).await?;
+            load_in_order(loaders.territory(), links.territories.iter().copied()).await?;
         territories.sort_by(|a, b| a.sort_name.cmp(&b.sort_name));
         Ok(territories.into_iter().map(Territory).collect())
     }
@@ -192,7 +196,7 @@ impl Initiative {
             }
         }
         let organisations: std::collections::HashMap<_, _> = loaders
-            .organisation
+            .organisation()
             .load_many(roles.iter().map(|(id, _)| *id))
             .await?;
         let mut involved: Vec<_> = roles
@@ -214,9 +218,9 @@ impl Initiative {
     /// The people to contact about it.
     async fn contacts(&self, ctx: &Context<'_>) -> Result<Vec<Professional>> {
         let loaders = &ctx.state()?.loaders;
-        let links = load_rows(&loaders.contacts_of_initiative, self.model.id).await?;
+        let links = load_rows(loaders.contacts_of_initiative(), self.model.id).await?;
         let mut people = load_in_order(
-            &loaders.professional,
+            loaders.professional(),
             links.iter().map(|l| l.professional_id),
         )
         .await?;
@@ -227,9 +231,9 @@ impl Initiative {
     /// The meetings where it was reported, most recent first.
     async fn meetings(&self, ctx: &Context<'_>) -> Result<Vec<Meeting>> {
         let loaders = &ctx.state()?.loaders;
-        let links = load_rows(&loaders.meetings_of_initiative, self.model.id).await?;
+        let links = load_rows(loaders.meetings_of_initiative(), self.model.id).await?;
         let mut meetings =
-            load_in_order(&loaders.meeting, links.iter().map(|l| l.meeting_id)).await?;
+            load_in_order(loaders.meeting(), links.iter().map(|l| l.meeting_id)).await?;
         meetings.sort_by_key(|meeting| std::cmp::Reverse(meeting.held_on));
         Ok(meetings.into_iter().map(Meeting).collect())
     }
@@ -237,7 +241,7 @@ impl Initiative {
     /// The published accounts (*retours d'expérience*) of partners who did or adapted it.
     async fn experiences(&self, ctx: &Context<'_>) -> Result<Vec<Experience>> {
         let rows = load_rows(
-            &ctx.state()?.loaders.experiences_of_initiative,
+            ctx.state()?.loaders.experiences_of_initiative(),
             self.model.id,
         )
         .await?;
@@ -279,7 +283,7 @@ async fn keep_links(
     }
     if !links.is_empty() {
         let loaders = &ctx.state()?.loaders;
-        loaders.links_of_initiative.feed_many(links).await;
+        loaders.links_of_initiative().feed_many(links).await;
     }
     Ok(models)
 }
@@ -290,7 +294,7 @@ pub(super) async fn load_links(
 ) -> Result<Arc<InitiativeLinks>> {
     let loaders = &ctx.state()?.loaders;
     Ok(loaders
-        .links_of_initiative
+        .links_of_initiative()
         .load_one(initiative)
         .await?
         .unwrap_or_default())
@@ -451,7 +455,7 @@ impl InitiativeQuery {
     ) -> Result<Option<Initiative>> {
         let state = ctx.state()?;
         let found = match Lookup::parse(NodeKind::Initiative, id, slug)? {
-            Lookup::Id(uuid) => state.loaders.initiative.load_one(uuid).await?,
+            Lookup::Id(uuid) => state.loaders.initiative().load_one(uuid).await?,
             Lookup::Slug(slug) => {
                 let links = asks_for_links(&ctx.look_ahead());
                 let found =
@@ -549,7 +553,7 @@ impl InitiativeQuery {
         let published = ContributionScope::PublishedOnly;
         let ranked = store::search::similar(&state.db, &published, &draft, &territory_ids).await?;
         let initiatives =
-            load_in_order(&state.loaders.initiative, ranked.iter().map(|(id, _)| *id)).await?;
+            load_in_order(state.loaders.initiative(), ranked.iter().map(|(id, _)| *id)).await?;
         let scores: std::collections::HashMap<_, _> = ranked.into_iter().collect();
         Ok(initiatives
             .into_iter()

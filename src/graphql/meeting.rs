@@ -69,7 +69,7 @@ impl Meeting {
         Ok(ctx
             .state()?
             .loaders
-            .organisation
+            .organisation()
             .load_one(organiser_id)
             .await?
             .map(Organisation))
@@ -77,22 +77,22 @@ impl Meeting {
 
     /// Who took part, with their role and job title at the time.
     async fn participants(&self, ctx: &Context<'_>) -> Result<Vec<MeetingParticipant>> {
-        let rows = load_rows(&ctx.state()?.loaders.participants_of_meeting, self.0.id).await?;
+        let rows = load_rows(ctx.state()?.loaders.participants_of_meeting(), self.0.id).await?;
         Ok(rows.iter().cloned().map(MeetingParticipant).collect())
     }
 
     /// The questions kept for the next meeting, in order.
     async fn topics(&self, ctx: &Context<'_>) -> Result<Vec<MeetingTopic>> {
-        let rows = load_rows(&ctx.state()?.loaders.topics_of_meeting, self.0.id).await?;
+        let rows = load_rows(ctx.state()?.loaders.topics_of_meeting(), self.0.id).await?;
         Ok(rows.iter().cloned().map(MeetingTopic).collect())
     }
 
     /// The initiatives reported at the meeting that the caller may see, by title.
     async fn initiatives(&self, ctx: &Context<'_>) -> Result<Vec<Initiative>> {
         let loaders = &ctx.state()?.loaders;
-        let links = load_rows(&loaders.initiatives_of_meeting, self.0.id).await?;
+        let links = load_rows(loaders.initiatives_of_meeting(), self.0.id).await?;
         let mut found =
-            load_in_order(&loaders.initiative, links.iter().map(|l| l.initiative_id)).await?;
+            load_in_order(loaders.initiative(), links.iter().map(|l| l.initiative_id)).await?;
         found.sort_by(|a, b| a.title_sort.cmp(&b.title_sort).then(a.id.cmp(&b.id)));
         Ok(found.into_iter().map(Initiative::from).collect())
     }
@@ -127,7 +127,7 @@ impl MeetingParticipant {
         Ok(ctx
             .state()?
             .loaders
-            .professional
+            .professional()
             .load_one(professional_id)
             .await?
             .map(Professional))
@@ -170,7 +170,7 @@ impl MeetingQuery {
     ) -> Result<Option<Meeting>> {
         let state = ctx.state()?;
         let found = match Lookup::parse(NodeKind::Meeting, id, slug)? {
-            Lookup::Id(uuid) => state.loaders.meeting.load_one(uuid).await?,
+            Lookup::Id(uuid) => state.loaders.meeting().load_one(uuid).await?,
             Lookup::Slug(slug) => store::reference::meeting_by_slug(&state.db, &slug).await?,
         };
         Ok(found.map(Meeting))

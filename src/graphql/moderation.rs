@@ -158,7 +158,7 @@ async fn field_changes(
         });
     }
     if let Some(after) = &changes.contact_ids {
-        let before = load_rows(&loaders.contacts_of_initiative, id).await?;
+        let before = load_rows(loaders.contacts_of_initiative(), id).await?;
         let before = before.iter().map(|row| row.professional_id);
         out.push(id_list_change(
             "contactIds",
@@ -168,7 +168,7 @@ async fn field_changes(
         ));
     }
     if let Some(after) = &changes.meeting_ids {
-        let before = load_rows(&loaders.meetings_of_initiative, id).await?;
+        let before = load_rows(loaders.meetings_of_initiative(), id).await?;
         let before = before.iter().map(|row| row.meeting_id);
         out.push(id_list_change(
             "meetingIds",
@@ -178,7 +178,7 @@ async fn field_changes(
         ));
     }
     if let Some(after) = &changes.audiences {
-        let rows = load_rows(&loaders.audiences_of_initiative, id).await?;
+        let rows = load_rows(loaders.audiences_of_initiative(), id).await?;
         out.push(FieldChange {
             field: "audiences".to_owned(),
             before: joined(rows.iter().map(|row| row.audience.as_str().to_owned())),
@@ -219,7 +219,7 @@ impl ChangeProposal {
         let found = ctx
             .state()?
             .loaders
-            .initiative
+            .initiative()
             .load_one(self.0.initiative_id)
             .await?;
         Ok(found.map(Initiative::from))
@@ -230,7 +230,7 @@ impl ChangeProposal {
         let Some(current) = ctx
             .state()?
             .loaders
-            .initiative
+            .initiative()
             .load_one(self.0.initiative_id)
             .await?
         else {
@@ -260,7 +260,7 @@ async fn organisation(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Optio
     Ok(ctx
         .state()?
         .loaders
-        .organisation
+        .organisation()
         .load_one(id)
         .await?
         .map(Organisation))
@@ -268,7 +268,7 @@ async fn organisation(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Optio
 
 async fn user(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<User>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(ctx.state()?.loaders.user.load_one(id).await?.map(User))
+    Ok(ctx.state()?.loaders.user().load_one(id).await?.map(User))
 }
 
 /// A contribution: an initiative, an experience or a change proposal.
@@ -430,7 +430,7 @@ impl ModerationItem {
                 let Some(current) = ctx
                     .state()?
                     .loaders
-                    .initiative
+                    .initiative()
                     .load_one(proposal.0.initiative_id)
                     .await?
                 else {
@@ -579,17 +579,17 @@ impl ModerationQuery {
         let items = futures_util::future::try_join_all(page.rows.iter().map(|entry| async move {
             Ok::<_, AppError>(match entry.kind {
                 QueuedKind::Initiative => loaders
-                    .initiative
+                    .initiative()
                     .load_one(entry.id)
                     .await?
                     .map(|m| Contribution::Initiative(m.into())),
                 QueuedKind::Experience => loaders
-                    .experience
+                    .experience()
                     .load_one(entry.id)
                     .await?
                     .map(|m| Contribution::Experience(Experience(m))),
                 QueuedKind::ChangeProposal => loaders
-                    .change_proposal
+                    .change_proposal()
                     .load_one(entry.id)
                     .await?
                     .map(|m| Contribution::ChangeProposal(ChangeProposal(m))),
@@ -620,19 +620,19 @@ impl ModerationQuery {
         let owner = match subject.kind {
             NodeKind::Initiative => state
                 .loaders
-                .initiative
+                .initiative()
                 .load_one(subject.uuid)
                 .await?
                 .map(|m| m.organisation_id),
             NodeKind::Experience => state
                 .loaders
-                .experience
+                .experience()
                 .load_one(subject.uuid)
                 .await?
                 .map(|m| m.organisation_id),
             NodeKind::ChangeProposal => state
                 .loaders
-                .change_proposal
+                .change_proposal()
                 .load_one(subject.uuid)
                 .await?
                 .map(|m| m.organisation_id),

@@ -40,62 +40,62 @@ async fn fetch(loaders: &Loaders, id: GlobalId) -> Result<Option<Node>, AppError
     let uuid = id.uuid;
     Ok(match id.kind {
         NodeKind::Initiative => loaders
-            .initiative
+            .initiative()
             .load_one(uuid)
             .await?
             .map(|m| Node::Initiative(Initiative::from(m))),
         NodeKind::Experience => loaders
-            .experience
+            .experience()
             .load_one(uuid)
             .await?
             .map(|m| Node::Experience(Experience(m))),
         NodeKind::Theme => loaders
-            .theme
+            .theme()
             .load_one(uuid)
             .await?
             .map(|m| Node::Theme(Theme(m))),
         NodeKind::Territory => loaders
-            .territory
+            .territory()
             .load_one(uuid)
             .await?
             .map(|m| Node::Territory(Territory(m))),
         NodeKind::Organisation => loaders
-            .organisation
+            .organisation()
             .load_one(uuid)
             .await?
             .map(|m| Node::Organisation(Organisation(m))),
         NodeKind::Professional => loaders
-            .professional
+            .professional()
             .load_one(uuid)
             .await?
             .map(|m| Node::Professional(Professional(m))),
         NodeKind::Position => loaders
-            .position
+            .position()
             .load_one(uuid)
             .await?
             .map(|m| Node::Position(Position(m))),
         NodeKind::Meeting => loaders
-            .meeting
+            .meeting()
             .load_one(uuid)
             .await?
             .map(|m| Node::Meeting(Meeting(m))),
         NodeKind::MeetingParticipant => loaders
-            .meeting_participant
+            .meeting_participant()
             .load_one(uuid)
             .await?
             .map(|m| Node::MeetingParticipant(MeetingParticipant(m))),
         NodeKind::MeetingTopic => loaders
-            .meeting_topic
+            .meeting_topic()
             .load_one(uuid)
             .await?
             .map(|m| Node::MeetingTopic(MeetingTopic(m))),
         NodeKind::User => loaders
-            .user
+            .user()
             .load_one(uuid)
             .await?
             .map(|m| Node::User(User(m))),
         NodeKind::ChangeProposal => loaders
-            .change_proposal
+            .change_proposal()
             .load_one(uuid)
             .await?
             .map(|m| Node::ChangeProposal(ChangeProposal(m))),

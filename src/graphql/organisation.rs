@@ -59,7 +59,7 @@ impl Organisation {
         Ok(ctx
             .state()?
             .loaders
-            .territory
+            .territory()
             .load_one(territory_id)
             .await?
             .map(Territory))
@@ -89,7 +89,7 @@ impl OrganisationQuery {
     ) -> Result<Option<Organisation>> {
         let state = ctx.state()?;
         let found = match Lookup::parse(NodeKind::Organisation, id, slug)? {
-            Lookup::Id(uuid) => state.loaders.organisation.load_one(uuid).await?,
+            Lookup::Id(uuid) => state.loaders.organisation().load_one(uuid).await?,
             Lookup::Slug(slug) => store::reference::organisation_by_slug(&state.db, &slug).await?,
         };
         Ok(found.map(Organisation))

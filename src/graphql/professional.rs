@@ -77,7 +77,7 @@ impl Professional {
 
     /// The posts the person holds now (not ended), most recent first.
     async fn current_positions(&self, ctx: &Context<'_>) -> Result<Vec<Position>> {
-        let rows = load_rows(&ctx.state()?.loaders.current_positions, self.0.id).await?;
+        let rows = load_rows(ctx.state()?.loaders.current_positions(), self.0.id).await?;
         Ok(rows.iter().cloned().map(Position).collect())
     }
 }
@@ -118,7 +118,7 @@ impl Position {
         Ok(ctx
             .state()?
             .loaders
-            .organisation
+            .organisation()
             .load_one(self.0.organisation_id)
             .await?
             .map(Organisation))
@@ -132,7 +132,7 @@ impl Position {
         Ok(ctx
             .state()?
             .loaders
-            .territory
+            .territory()
             .load_one(territory_id)
             .await?
             .map(Territory))
@@ -143,7 +143,7 @@ impl Position {
         Ok(ctx
             .state()?
             .loaders
-            .professional
+            .professional()
             .load_one(self.0.professional_id)
             .await?
             .map(Professional))
@@ -164,7 +164,7 @@ impl ProfessionalQuery {
     ) -> Result<Option<Professional>> {
         let state = ctx.state()?;
         let found = match Lookup::parse(NodeKind::Professional, id, slug)? {
-            Lookup::Id(uuid) => state.loaders.professional.load_one(uuid).await?,
+            Lookup::Id(uuid) => state.loaders.professional().load_one(uuid).await?,
             Lookup::Slug(slug) => store::reference::professional_by_slug(&state.db, &slug).await?,
         };
         Ok(found.map(Professional))

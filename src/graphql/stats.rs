@@ -61,7 +61,8 @@ impl InitiativeStats {
         let state = ctx.state()?;
         let buckets =
             store::stats::by_theme(&state.db, &state.stats, &state.scope, &self.filter).await?;
-        let themes = load_in_order(&state.loaders.theme, buckets.iter().map(|(id, _)| *id)).await?;
+        let themes =
+            load_in_order(state.loaders.theme(), buckets.iter().map(|(id, _)| *id)).await?;
         let mut counts: Vec<ThemeCount> = themes
             .into_iter()
             .zip(buckets)
@@ -100,7 +101,7 @@ impl InitiativeStats {
         )
         .await?;
         let territories =
-            load_in_order(&state.loaders.territory, buckets.iter().map(|(id, _)| *id)).await?;
+            load_in_order(state.loaders.territory(), buckets.iter().map(|(id, _)| *id)).await?;
         let mut counts: Vec<TerritoryCount> = territories
             .into_iter()
             .zip(buckets)

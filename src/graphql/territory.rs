@@ -80,9 +80,9 @@ impl Territory {
     /// The territories directly containing this one, by name.
     async fn parents(&self, ctx: &Context<'_>) -> Result<Vec<Territory>> {
         let loaders = &ctx.state()?.loaders;
-        let links = load_rows(&loaders.parents_of_territory, self.0.id).await?;
+        let links = load_rows(loaders.parents_of_territory(), self.0.id).await?;
         let mut found =
-            load_in_order(&loaders.territory, links.iter().map(|l| l.parent_id)).await?;
+            load_in_order(loaders.territory(), links.iter().map(|l| l.parent_id)).await?;
         found.sort_by(|a, b| a.sort_name.cmp(&b.sort_name));
         Ok(found.into_iter().map(Territory).collect())
     }
@@ -90,8 +90,9 @@ impl Territory {
     /// The territories directly contained in this one, by name.
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Territory>> {
         let loaders = &ctx.state()?.loaders;
-        let links = load_rows(&loaders.children_of_territory, self.0.id).await?;
-        let mut found = load_in_order(&loaders.territory, links.iter().map(|l| l.child_id)).await?;
+        let links = load_rows(loaders.children_of_territory(), self.0.id).await?;
+        let mut found =
+            load_in_order(loaders.territory(), links.iter().map(|l| l.child_id)).await?;
         found.sort_by(|a, b| a.sort_name.cmp(&b.sort_name));
         Ok(found.into_iter().map(Territory).collect())
     }
@@ -116,14 +117,14 @@ impl Territory {
         };
         let window = request.window(total);
         let mut ids = loaders
-            .initiatives_of_territory
+            .initiatives_of_territory()
             .load_one((territory, window))
             .await?
             .map(|ids| ids.to_vec())
             .unwrap_or_default();
         let found_extra_row = ids.len() as u64 > window.limit;
         ids.truncate(window.limit as usize);
-        let initiatives = load_in_order(&loaders.initiative, ids).await?;
+        let initiatives = load_in_order(loaders.initiative(), ids).await?;
         let page = Page {
             rows: initiatives.into_iter().map(Initiative::from).collect(),
             offset: window.offset,
@@ -140,7 +141,7 @@ impl Territory {
 
 async fn load_count(loaders: &Loaders, territory: Uuid) -> AppResult<u64> {
     Ok(loaders
-        .initiative_count_of_territory
+        .initiative_count_of_territory()
         .load_one(territory)
         .await?
         .unwrap_or_default())
@@ -179,7 +180,7 @@ impl TerritoryQuery {
         let found = match (id, slug, code) {
             (Some(id), None, None) => {
                 let uuid = GlobalId::parse_as(NodeKind::Territory, "id", &id)?;
-                state.loaders.territory.load_one(uuid).await?
+                state.loaders.territory().load_one(uuid).await?
             }
             (None, Some(slug), None) => {
                 store::reference::territory_by_slug(&state.db, &slug).await?

@@ -49,7 +49,7 @@ impl Theme {
         Ok(ctx
             .state()?
             .loaders
-            .theme
+            .theme()
             .load_one(parent_id)
             .await?
             .map(Theme))
@@ -57,7 +57,7 @@ impl Theme {
 
     /// Its sub-themes, in display order.
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Theme>> {
-        let rows = load_rows(&ctx.state()?.loaders.sub_themes, self.0.id).await?;
+        let rows = load_rows(ctx.state()?.loaders.sub_themes(), self.0.id).await?;
         Ok(rows.iter().cloned().map(Theme).collect())
     }
 }
@@ -83,7 +83,7 @@ impl ThemeQuery {
     ) -> Result<Option<Theme>> {
         let state = ctx.state()?;
         let found = match Lookup::parse(NodeKind::Theme, id, slug)? {
-            Lookup::Id(uuid) => state.loaders.theme.load_one(uuid).await?,
+            Lookup::Id(uuid) => state.loaders.theme().load_one(uuid).await?,
             Lookup::Slug(slug) => store::reference::theme_by_slug(&state.db, &slug).await?,
         };
         Ok(found.map(Theme))

@@ -53,7 +53,7 @@ impl User {
         let Some(id) = self.0.organisation_id else {
             return Ok(None);
         };
-        let found = ctx.state()?.loaders.organisation.load_one(id).await?;
+        let found = ctx.state()?.loaders.organisation().load_one(id).await?;
         Ok(found.map(Organisation))
     }
 

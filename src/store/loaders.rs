@@ -4,7 +4,10 @@
 //! Loaders are built per request: their cache then never outlives the caller whose
 //! visibility they were built with.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    sync::{Arc, OnceLock},
+};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::*;
@@ -286,40 +289,155 @@ fn cached<T: Send + Sync + 'static>(queue: &BatchQueue, loader: T) -> Cached<T> 
         .delay(std::time::Duration::ZERO)
 }
 
-/// Every loader of one request.
-pub struct Loaders {
-    pub initiative: Cached<ById<initiative::Entity>>,
-    pub theme: Cached<ById<theme::Entity>>,
-    pub territory: Cached<ById<territory::Entity>>,
-    pub organisation: Cached<ById<organisation::Entity>>,
-    pub professional: Cached<ById<professional::Entity>>,
-    pub meeting: Cached<ById<meeting::Entity>>,
-    pub experience: Cached<ById<experience::Entity>>,
+/// What the loaders of one request are built from.
+struct Request {
+    db: DatabaseConnection,
+    scope: ContributionScope,
+    accounts: AccountScope,
+    /// Themes, territories and organisations kept across requests, when they may be read.
+    themes: Option<Arc<RowCache<theme::Model>>>,
+    territories: Option<Arc<RowCache<territory::Model>>>,
+    organisations: Option<Arc<RowCache<organisation::Model>>>,
+    queue: BatchQueue,
+}
+
+/// Declares the loaders of a request, each built the first time a resolver asks for it: a
+/// request uses a few of them, and building all of them for every request was 4 % of the
+/// work of a page by slug.
+macro_rules! loaders {
+    ($($(#[$doc:meta])* $name:ident: $loader:ty = |$request:ident| $make:expr;)*) => {
+        /// Every loader of one request.
+        pub struct Loaders {
+            request: Request,
+            $($name: OnceLock<Cached<$loader>>,)*
+        }
+
+        impl Loaders {
+            fn with(request: Request) -> Self {
+                Self {
+                    request,
+                    $($name: OnceLock::new(),)*
+                }
+            }
+
+            $(
+                $(#[$doc])*
+                pub fn $name(&self) -> &Cached<$loader> {
+                    self.$name.get_or_init(|| {
+                        let $request = &self.request;
+                        cached(&$request.queue, $make)
+                    })
+                }
+            )*
+        }
+    };
+}
+
+loaders! {
+    initiative: ById<initiative::Entity> =
+        |request| ById::new(&request.db, initiatives::visible(&request.scope));
+    theme: ById<theme::Entity> =
+        |request| ById::public_kept_in(&request.db, request.themes.as_ref());
+    territory: ById<territory::Entity> =
+        |request| ById::public_kept_in(&request.db, request.territories.as_ref());
+    organisation: ById<organisation::Entity> =
+        |request| ById::public_kept_in(&request.db, request.organisations.as_ref());
+    professional: ById<professional::Entity> = |request| ById::new(&request.db, Condition::all());
+    meeting: ById<meeting::Entity> = |request| ById::new(&request.db, Condition::all());
+    experience: ById<experience::Entity> =
+        |request| ById::new(&request.db, visible_experiences(&request.scope));
     /// Accounts, as far as the caller may see them.
-    pub user: Cached<ById<user::Entity>>,
+    user: ById<user::Entity> = |request| ById::new(&request.db, users::visible(&request.accounts));
     /// Change proposals: their organisation's for partners, all for moderators.
-    pub change_proposal: Cached<ById<change_proposal::Entity>>,
-    pub position: Cached<ById<position::Entity>>,
-    pub meeting_participant: Cached<ById<meeting_participant::Entity>>,
-    pub meeting_topic: Cached<ById<meeting_topic::Entity>>,
+    change_proposal: ById<change_proposal::Entity> =
+        |request| ById::new(&request.db, proposals_in_scope(&request.scope));
+    position: ById<position::Entity> = |request| ById::new(&request.db, Condition::all());
+    meeting_participant: ById<meeting_participant::Entity> =
+        |request| ById::new(&request.db, Condition::all());
+    meeting_topic: ById<meeting_topic::Entity> = |request| ById::new(&request.db, Condition::all());
 
     /// An initiative's themes, territories and organisations (their ids), in one query.
-    pub links_of_initiative: Cached<LinksOfInitiative>,
-    pub contacts_of_initiative: Cached<RowsBy<initiative_contact::Entity>>,
-    pub meetings_of_initiative: Cached<RowsBy<initiative_meeting::Entity>>,
-    pub audiences_of_initiative: Cached<RowsBy<initiative_audience::Entity>>,
-    pub experiences_of_initiative: Cached<RowsBy<experience::Entity>>,
+    links_of_initiative: LinksOfInitiative = |request| LinksOfInitiative { db: request.db.clone() };
+    contacts_of_initiative: RowsBy<initiative_contact::Entity> = |request| RowsBy::new(
+        &request.db,
+        initiative_contact::Column::InitiativeId,
+        |row: &initiative_contact::Model| row.initiative_id,
+    );
+    meetings_of_initiative: RowsBy<initiative_meeting::Entity> = |request| RowsBy::new(
+        &request.db,
+        initiative_meeting::Column::InitiativeId,
+        |row: &initiative_meeting::Model| row.initiative_id,
+    );
+    audiences_of_initiative: RowsBy<initiative_audience::Entity> = |request| RowsBy::new(
+        &request.db,
+        initiative_audience::Column::InitiativeId,
+        |row: &initiative_audience::Model| row.initiative_id,
+    )
+    .ordered_by(initiative_audience::Column::Audience, Order::Asc);
+    experiences_of_initiative: RowsBy<experience::Entity> = |request| RowsBy::new(
+        &request.db,
+        experience::Column::InitiativeId,
+        |row: &experience::Model| row.initiative_id,
+    )
+    .only(visible_experiences(&request.scope))
+    .ordered_by(experience::Column::PublishedAt, Order::Desc)
+    .ordered_by(experience::Column::Id, Order::Desc);
 
-    pub initiatives_of_meeting: Cached<RowsBy<initiative_meeting::Entity>>,
-    pub participants_of_meeting: Cached<RowsBy<meeting_participant::Entity>>,
-    pub topics_of_meeting: Cached<RowsBy<meeting_topic::Entity>>,
+    initiatives_of_meeting: RowsBy<initiative_meeting::Entity> = |request| RowsBy::new(
+        &request.db,
+        initiative_meeting::Column::MeetingId,
+        |row: &initiative_meeting::Model| row.meeting_id,
+    );
+    participants_of_meeting: RowsBy<meeting_participant::Entity> = |request| RowsBy::new(
+        &request.db,
+        meeting_participant::Column::MeetingId,
+        |row: &meeting_participant::Model| row.meeting_id,
+    )
+    .ordered_by(meeting_participant::Column::Position, Order::Asc)
+    .ordered_by(meeting_participant::Column::Id, Order::Asc);
+    topics_of_meeting: RowsBy<meeting_topic::Entity> = |request| RowsBy::new(
+        &request.db,
+        meeting_topic::Column::MeetingId,
+        |row: &meeting_topic::Model| row.meeting_id,
+    )
+    .ordered_by(meeting_topic::Column::Position, Order::Asc)
+    .ordered_by(meeting_topic::Column::Id, Order::Asc);
 
-    pub initiatives_of_territory: Cached<InitiativesOfTerritory>,
-    pub initiative_count_of_territory: Cached<InitiativeCountOfTerritory>,
-    pub parents_of_territory: Cached<RowsBy<territory_parent::Entity>>,
-    pub children_of_territory: Cached<RowsBy<territory_parent::Entity>>,
-    pub sub_themes: Cached<RowsBy<theme::Entity>>,
-    pub current_positions: Cached<RowsBy<position::Entity>>,
+    initiatives_of_territory: InitiativesOfTerritory = |request| InitiativesOfTerritory {
+        db: request.db.clone(),
+        scope: request.scope.clone(),
+    };
+    initiative_count_of_territory: InitiativeCountOfTerritory =
+        |request| InitiativeCountOfTerritory {
+            db: request.db.clone(),
+            scope: request.scope.clone(),
+        };
+    parents_of_territory: RowsBy<territory_parent::Entity> = |request| RowsBy::new(
+        &request.db,
+        territory_parent::Column::ChildId,
+        |row: &territory_parent::Model| row.child_id,
+    );
+    children_of_territory: RowsBy<territory_parent::Entity> = |request| RowsBy::new(
+        &request.db,
+        territory_parent::Column::ParentId,
+        |row: &territory_parent::Model| row.parent_id,
+    );
+    sub_themes: RowsBy<theme::Entity> = |request| RowsBy::new(
+        &request.db,
+        theme::Column::ParentId,
+        // Only rows with a parent match the `parent_id IN (...)` filter.
+        |row: &theme::Model| row.parent_id.unwrap_or_default(),
+    )
+    .ordered_by(theme::Column::Position, Order::Asc)
+    .ordered_by(theme::Column::SortName, Order::Asc);
+    current_positions: RowsBy<position::Entity> = |request| RowsBy::new(
+        &request.db,
+        position::Column::ProfessionalId,
+        |row: &position::Model| row.professional_id,
+    )
+    .only(Condition::all().add(position::Column::EndedOn.is_null()))
+    .ordered_by_nulls_last(position::Column::StartedOn, Order::Desc)
+    .ordered_by(position::Column::Id, Order::Asc);
 }
 
 /// The change proposals a scope lets the caller see: they are not public.
@@ -333,6 +451,25 @@ fn proposals_in_scope(scope: &ContributionScope) -> Condition {
     }
 }
 
+/// An experience is visible when it is, and so is the initiative it is about.
+fn visible_experiences(scope: &ContributionScope) -> Condition {
+    Condition::all()
+        .add(initiatives::in_scope(
+            scope,
+            experience::Column::Status,
+            experience::Column::OrganisationId,
+        ))
+        .add(
+            experience::Column::InitiativeId.in_subquery(
+                Query::select()
+                    .column(initiative::Column::Id)
+                    .from(initiative::Entity)
+                    .cond_where(initiatives::visible(scope))
+                    .to_owned(),
+            ),
+        )
+}
+
 impl Loaders {
     /// The loaders of one request; their batches run through `queue` (see `batching`).
     /// Themes, territories and organisations are read from `reference` first, when given.
@@ -343,162 +480,14 @@ impl Loaders {
         reference: Option<&ReferenceRows>,
         queue: &BatchQueue,
     ) -> Self {
-        // An experience is visible when it is, and so is the initiative it is about.
-        let visible_experiences = Condition::all()
-            .add(initiatives::in_scope(
-                scope,
-                experience::Column::Status,
-                experience::Column::OrganisationId,
-            ))
-            .add(
-                experience::Column::InitiativeId.in_subquery(
-                    Query::select()
-                        .column(initiative::Column::Id)
-                        .from(initiative::Entity)
-                        .cond_where(initiatives::visible(scope))
-                        .to_owned(),
-                ),
-            );
-        Self {
-            initiative: cached(queue, ById::new(db, initiatives::visible(scope))),
-            theme: cached(
-                queue,
-                ById::public_kept_in(db, reference.map(|kept| &kept.themes)),
-            ),
-            territory: cached(
-                queue,
-                ById::public_kept_in(db, reference.map(|kept| &kept.territories)),
-            ),
-            organisation: cached(
-                queue,
-                ById::public_kept_in(db, reference.map(|kept| &kept.organisations)),
-            ),
-            professional: cached(queue, ById::new(db, Condition::all())),
-            meeting: cached(queue, ById::new(db, Condition::all())),
-            experience: cached(queue, ById::new(db, visible_experiences.clone())),
-            user: cached(queue, ById::new(db, users::visible(accounts))),
-            change_proposal: cached(queue, ById::new(db, proposals_in_scope(scope))),
-            position: cached(queue, ById::new(db, Condition::all())),
-            meeting_participant: cached(queue, ById::new(db, Condition::all())),
-            meeting_topic: cached(queue, ById::new(db, Condition::all())),
-
-            links_of_initiative: cached(queue, LinksOfInitiative { db: db.clone() }),
-            contacts_of_initiative: cached(
-                queue,
-                RowsBy::new(
-                    db,
-                    initiative_contact::Column::InitiativeId,
-                    |row: &initiative_contact::Model| row.initiative_id,
-                ),
-            ),
-            meetings_of_initiative: cached(
-                queue,
-                RowsBy::new(
-                    db,
-                    initiative_meeting::Column::InitiativeId,
-                    |row: &initiative_meeting::Model| row.initiative_id,
-                ),
-            ),
-            audiences_of_initiative: cached(
-                queue,
-                RowsBy::new(
-                    db,
-                    initiative_audience::Column::InitiativeId,
-                    |row: &initiative_audience::Model| row.initiative_id,
-                )
-                .ordered_by(initiative_audience::Column::Audience, Order::Asc),
-            ),
-            experiences_of_initiative: cached(
-                queue,
-                RowsBy::new(
-                    db,
-                    experience::Column::InitiativeId,
-                    |row: &experience::Model| row.initiative_id,
-                )
-                .only(visible_experiences)
-                .ordered_by(experience::Column::PublishedAt, Order::Desc)
-                .ordered_by(experience::Column::Id, Order::Desc),
-            ),
-
-            initiatives_of_meeting: cached(
-                queue,
-                RowsBy::new(
-                    db,
-                    initiative_meeting::Column::MeetingId,
-                    |row: &initiative_meeting::Model| row.meeting_id,
-                ),
-            ),
-            participants_of_meeting: cached(
-                queue,
-                RowsBy::new(
-                    db,
-                    meeting_participant::Column::MeetingId,
-                    |row: &meeting_participant::Model| row.meeting_id,
-                )
-                .ordered_by(meeting_participant::Column::Position, Order::Asc)
-                .ordered_by(meeting_participant::Column::Id, Order::Asc),
-            ),
-            topics_of_meeting: cached(
-                queue,
-                RowsBy::new(
-                    db,
-                    meeting_topic::Column::MeetingId,
-                    |row: &meeting_topic::Model| row.meeting_id,
-                )
-                .ordered_by(meeting_topic::Column::Position, Order::Asc)
-                .ordered_by(meeting_topic::Column::Id, Order::Asc),
-            ),
-
-            initiatives_of_territory: cached(
-                queue,
-                InitiativesOfTerritory {
-                    db: db.clone(),
-                    scope: scope.clone(),
-                },
-            ),
-            initiative_count_of_territory: cached(
-                queue,
-                InitiativeCountOfTerritory {
-                    db: db.clone(),
-                    scope: scope.clone(),
-                },
-            ),
-            parents_of_territory: cached(
-                queue,
-                RowsBy::new(
-                    db,
-                    territory_parent::Column::ChildId,
-                    |row: &territory_parent::Model| row.child_id,
-                ),
-            ),
-            children_of_territory: cached(
-                queue,
-                RowsBy::new(
-                    db,
-                    territory_parent::Column::ParentId,
-                    |row: &territory_parent::Model| row.parent_id,
-                ),
-            ),
-            sub_themes: cached(
-                queue,
-                RowsBy::new(db, theme::Column::ParentId, |row: &theme::Model| {
-                    // Only rows with a parent match the `parent_id IN (...)` filter.
-                    row.parent_id.unwrap_or_default()
-                })
-                .ordered_by(theme::Column::Position, Order::Asc)
-                .ordered_by(theme::Column::SortName, Order::Asc),
-            ),
-            current_positions: cached(
-                queue,
-                RowsBy::new(
-                    db,
-                    position::Column::ProfessionalId,
-                    |row: &position::Model| row.professional_id,
-                )
-                .only(Condition::all().add(position::Column::EndedOn.is_null()))
-                .ordered_by_nulls_last(position::Column::StartedOn, Order::Desc)
-                .ordered_by(position::Column::Id, Order::Asc),
-            ),
-        }
+        Self::with(Request {
+            db: db.clone(),
+            scope: scope.clone(),
+            accounts: accounts.clone(),
+            themes: reference.map(|kept| kept.themes.clone()),
+            territories: reference.map(|kept| kept.territories.clone()),
+            organisations: reference.map(|kept| kept.organisations.clone()),
+            queue: queue.clone(),
+        })
     }
 }
