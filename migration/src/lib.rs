@@ -9,6 +9,7 @@ mod m20261125_000002_login_failures;
 mod m20261125_000003_contributions;
 mod m20261125_000004_slug_aliases;
 mod m20261126_000001_public_order;
+mod m20261126_000002_search_published;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_contributions::Migration),
             Box::new(m20261125_000004_slug_aliases::Migration),
             Box::new(m20261126_000001_public_order::Migration),
+            Box::new(m20261126_000002_search_published::Migration),
         ]
     }
 }

@@ -26,6 +26,18 @@ pub struct InitiativeFilter {
     pub started: DateRange,
 }
 
+impl InitiativeFilter {
+    /// The search, when it is the filter's only criterion.
+    pub fn search_alone(&self) -> Option<&Search> {
+        let search = self.search.as_ref()?;
+        let alone = Self {
+            search: Some(search.clone()),
+            ..Self::default()
+        };
+        (*self == alone).then_some(search)
+    }
+}
+
 /// An inclusive date range whose ends are in order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DateRange {

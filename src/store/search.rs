@@ -85,8 +85,10 @@ fn tsvector(document: &SearchDocument) -> String {
     title.chain(body).collect::<Vec<_>>().join(" ")
 }
 
-/// The initiatives matching `search`, as a subquery with `initiative_id` and `rank`.
-pub fn matches(backend: DbBackend, search: &Search) -> SelectStatement {
+/// The initiatives matching `search`, as a subquery with `initiative_id` and `rank`; only
+/// published ones when `published_only` (from the flag the index entries keep, see the
+/// migration `search_published`: the caller still checks the initiatives' status).
+pub fn matches(backend: DbBackend, search: &Search, published_only: bool) -> SelectStatement {
     let mut query = Query::select();
     match backend {
         DbBackend::Postgres => {
@@ -108,6 +110,10 @@ pub fn matches(backend: DbBackend, search: &Search) -> SelectStatement {
             if search.is_void() {
                 query.and_where(Expr::cust("1 = 0"));
             } else {
+                if published_only {
+                    // The partial GIN index holds the published entries alone.
+                    query.and_where(Expr::cust("initiative_search.published"));
+                }
                 query.and_where(condition(
                     backend,
                     "initiative_search.document @@ CAST(? AS tsquery)",
@@ -140,6 +146,9 @@ pub fn matches(backend: DbBackend, search: &Search) -> SelectStatement {
                     "initiative_search MATCH ?",
                     [fts5_query(&search.clauses, " ")],
                 ));
+                if published_only {
+                    query.and_where(Expr::cust("initiative_search_entry.published"));
+                }
             }
         }
     }

@@ -596,6 +596,17 @@ async fn a_published_status_is_what_makes_an_indexed_initiative_visible() {
     .await
     .unwrap();
     assert_eq!(found(&app, "ludothèques").await.len(), 1);
+
+    // Written behind the API's back too: the index follows the status, both ways.
+    entity::initiative::Entity::update(entity::initiative::ActiveModel {
+        id: Set(id),
+        status: Set(ModerationStatus::Archived),
+        ..Default::default()
+    })
+    .exec(app.db())
+    .await
+    .unwrap();
+    assert!(found(&app, "ludotheque").await.is_empty());
 }
 
 #[tokio::test]
