@@ -40,6 +40,27 @@ fn slugs(connection: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Every page of a search, `size` initiatives each, following the cursors to the end.
+async fn pages(app: &TestApp, text: &str, size: usize) -> Vec<Value> {
+    let mut pages = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = app
+            .data_with(
+                SEARCH,
+                json!({ "filter": { "search": text }, "first": size, "after": after }),
+            )
+            .await["initiatives"]
+            .clone();
+        let more = page["pageInfo"]["hasNextPage"] == true;
+        after = page["pageInfo"]["endCursor"].clone();
+        pages.push(page);
+        if !more {
+            return pages;
+        }
+    }
+}
+
 async fn found(app: &TestApp, text: &str) -> Vec<String> {
     let connection = search(app, text).await;
     let slugs = slugs(&connection);
@@ -248,22 +269,11 @@ async fn results_come_by_relevance_by_default_with_stable_pages() {
     );
 
     // Pages of 4 follow each other without overlap, in the same order, again and again.
-    let mut paged = Vec::new();
-    let mut after = Value::Null;
-    loop {
-        let page = app
-            .data_with(
-                SEARCH,
-                json!({ "filter": { "search": "confinement" }, "first": 4, "after": after }),
-            )
-            .await["initiatives"]
-            .clone();
-        paged.extend(slugs(&page));
-        if page["pageInfo"]["hasNextPage"] != true {
-            break;
-        }
-        after = page["pageInfo"]["endCursor"].clone();
-    }
+    let paged: Vec<String> = pages(&app, "confinement", 4)
+        .await
+        .iter()
+        .flat_map(slugs)
+        .collect();
     assert_eq!(paged, by_default);
     assert_eq!(found(&app, "confinement").await, by_default);
 
@@ -379,25 +389,12 @@ async fn a_search_is_ranked_once_until_a_mutation_and_never_shared_between_scope
     );
     assert_eq!(found(&app, "masques").await, public, "others do not");
 
-    // Pages of a kept ranking follow each other as the ranking computed every time.
+    // Pages cut from a kept ranking follow each other without overlap, in its order, each
+    // with the count of all.
     let all = found(&app, "confinement").await;
-    let mut paged = Vec::new();
-    let mut after = Value::Null;
-    loop {
-        let page = app
-            .data_with(
-                SEARCH,
-                json!({ "filter": { "search": "confinement" }, "first": 4, "after": after }),
-            )
-            .await["initiatives"]
-            .clone();
-        assert_eq!(page["totalCount"], all.len());
-        paged.extend(slugs(&page));
-        if page["pageInfo"]["hasNextPage"] != true {
-            break;
-        }
-        after = page["pageInfo"]["endCursor"].clone();
-    }
+    let pages = pages(&app, "confinement", 4).await;
+    assert!(pages.iter().all(|page| page["totalCount"] == all.len()));
+    let paged: Vec<String> = pages.iter().flat_map(slugs).collect();
     assert_eq!(paged, all);
 
     publish(&app, &moderator, submitted).await;
