@@ -7,7 +7,6 @@ use async_graphql::{
     ParseRequestError, Response,
     parser::types::{ExecutableDocument, OperationType},
 };
-use async_graphql_axum::GraphQLRequest;
 use std::net::IpAddr;
 
 use axum::{
@@ -19,8 +18,8 @@ use axum::{
 use serde_json::{Value as JsonValue, json};
 
 use super::{
-    AppState, REQUEST_ID_HEADER, field_order::order_fields, negotiation::MediaType,
-    public_responses::KeptAnswer,
+    AppState, REQUEST_ID_HEADER, field_order::order_fields, graphql_request::GraphqlRequest,
+    negotiation::MediaType, public_responses::KeptAnswer,
 };
 use crate::{
     accounts,
@@ -212,12 +211,11 @@ pub async fn post(
     State(state): State<AppState>,
     (Extension(client), Extension(media)): Guarded,
     headers: HeaderMap,
-    request: Result<GraphQLRequest<RequestRefused>, RequestRefused>,
+    request: Result<GraphqlRequest, RequestRefused>,
 ) -> HttpResponse {
     let request_id = request_id(&headers);
     match request {
-        Ok(request) => {
-            let request = request.into_inner();
+        Ok(GraphqlRequest(request)) => {
             execute(
                 &state,
                 request,
@@ -238,12 +236,11 @@ pub async fn get(
     State(state): State<AppState>,
     (Extension(client), Extension(media)): Guarded,
     headers: HeaderMap,
-    request: Result<GraphQLRequest<RequestRefused>, RequestRefused>,
+    request: Result<GraphqlRequest, RequestRefused>,
 ) -> HttpResponse {
     let request_id = request_id(&headers);
     match request {
-        Ok(request) => {
-            let request = request.into_inner();
+        Ok(GraphqlRequest(request)) => {
             execute(
                 &state,
                 request,

@@ -5,6 +5,7 @@
 pub mod client;
 mod field_order;
 mod graphql_endpoint;
+mod graphql_request;
 mod guard;
 mod health;
 pub mod negotiation;

@@ -85,6 +85,84 @@ async fn a_mutation_over_get_is_405_and_names_post() {
     assert_eq!(response.headers()[header::ALLOW], "POST");
 }
 
+/// A GET of `document` selecting `operation`, as a link or a prefetch sends it.
+async fn get_operation(app: &TestApp, document: &str, operation: &str) -> reqwest::Response {
+    app.client
+        .get(format!("{}/graphql", app.address))
+        .query(&[("query", document), ("operationName", operation)])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_get_runs_the_operation_its_operation_name_selects() {
+    let app = TestApp::with_demo().await;
+    let document =
+        "query Themes { themes { slug } } query Territories { territories { totalCount } }";
+    let response = get_operation(&app, document, "Territories").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert!(body.get("errors").is_none(), "{body}");
+    assert!(
+        body["data"]["territories"]["totalCount"].as_i64().unwrap() > 0,
+        "{body}"
+    );
+    assert!(body["data"].get("themes").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn a_get_is_refused_or_run_by_the_operation_it_selects_not_by_the_others() {
+    let app = TestApp::with_demo().await;
+    let document = "query Themes { themes { slug } } \
+        mutation Out { login(input: { email: \"a@example.org\", password: \"x\" }) { token } }";
+    let mutation = get_operation(&app, document, "Out").await;
+    assert_eq!(mutation.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(mutation.headers()[header::ALLOW], "POST");
+
+    let query = get_operation(&app, document, "Themes").await;
+    assert_eq!(query.status(), StatusCode::OK);
+    let body: Value = query.json().await.unwrap();
+    assert!(body.get("errors").is_none(), "{body}");
+    assert!(
+        !body["data"]["themes"].as_array().unwrap().is_empty(),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_chunked_body_over_the_limit_is_413_too() {
+    let app = TestApp::with_demo().await;
+    let before = app.statements();
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(
+            b"POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+              transfer-encoding: chunked\r\nconnection: close\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let chunk = format!(r#"{{"query": "{THEMES}{}"}}"#, " ".repeat(32 * 1024));
+    // 300 KiB in chunks of 32 KiB, no length announced: the limit is found while reading.
+    for _ in 0..10 {
+        let written = stream
+            .write_all(format!("{:x}\r\n{chunk}\r\n", chunk.len()).as_bytes())
+            .await;
+        if written.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut answer)
+        .await
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("PAYLOAD_TOO_LARGE"), "{answer}");
+    assert_eq!(app.statements(), before);
+}
+
 #[tokio::test]
 async fn browsers_may_call_only_from_the_configured_origins_and_never_with_credentials() {
     let app = TestApp::with_demo_and_settings(|settings| {
