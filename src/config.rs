@@ -303,6 +303,14 @@ impl Config {
             max_aliases: limit("QUERY_MAX_ALIASES", limits.max_aliases)?,
             max_root_fields: limit("QUERY_MAX_ROOT_FIELDS", limits.max_root_fields)?,
             max_directives: limit("QUERY_MAX_DIRECTIVES", limits.max_directives)?,
+            max_introspection_depth: limit(
+                "QUERY_MAX_INTROSPECTION_DEPTH",
+                limits.max_introspection_depth,
+            )?,
+            max_introspection_roots: limit(
+                "QUERY_MAX_INTROSPECTION_ROOTS",
+                limits.max_introspection_roots,
+            )?,
         };
         let cors_origins = match non_empty("CORS_ALLOWED_ORIGINS") {
             None => CorsOrigins::Any,
@@ -504,6 +512,8 @@ mod tests {
             ("QUERY_MAX_ALIASES", "none"),
             ("QUERY_MAX_ROOT_FIELDS", "x"),
             ("QUERY_MAX_DIRECTIVES", "0"),
+            ("QUERY_MAX_INTROSPECTION_DEPTH", "deep"),
+            ("QUERY_MAX_INTROSPECTION_ROOTS", "0"),
             ("GRAPHQL_INTROSPECTION", "maybe"),
             ("GRAPHQL_SUGGESTIONS", "2"),
             ("CORS_ALLOWED_ORIGINS", "https://a.example, *.example"),
