@@ -27,6 +27,7 @@ mod privacy;
 mod public_answers;
 mod reference;
 mod reference_admin;
+mod response_size;
 mod schema;
 mod search;
 mod similar;
