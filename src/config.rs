@@ -20,6 +20,7 @@ const MAX_JWT_LIFETIME_SECS: u64 = 30 * 24 * 3600;
 const DEFAULT_JWT_ISSUER: &str = "communs";
 const DEFAULT_JWT_AUDIENCE: &str = "communs";
 const DEFAULT_BODY_LIMIT_BYTES: usize = 256 * 1024;
+const DEFAULT_MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 256;
 const DEFAULT_RATE_LIMIT_PER_ADDRESS: u32 = 600;
 const DEFAULT_RATE_LIMIT_PER_ACCOUNT: u32 = 1200;
@@ -123,6 +124,8 @@ pub struct ProtectionConfig {
     pub body_limit_bytes: usize,
     /// What one GraphQL document may ask for.
     pub query_limits: QueryLimits,
+    /// The largest answer, in bytes: a larger one is replaced by an error.
+    pub max_response_bytes: usize,
     /// Whether the schema answers introspection.
     pub introspection: bool,
     /// Whether validation errors suggest similar names.
@@ -143,6 +146,7 @@ impl Default for ProtectionConfig {
         Self {
             body_limit_bytes: DEFAULT_BODY_LIMIT_BYTES,
             query_limits: QueryLimits::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             introspection: true,
             suggestions: false,
             cors_origins: CorsOrigins::Any,
@@ -303,6 +307,14 @@ impl Config {
             max_aliases: limit("QUERY_MAX_ALIASES", limits.max_aliases)?,
             max_root_fields: limit("QUERY_MAX_ROOT_FIELDS", limits.max_root_fields)?,
             max_directives: limit("QUERY_MAX_DIRECTIVES", limits.max_directives)?,
+            max_introspection_depth: limit(
+                "QUERY_MAX_INTROSPECTION_DEPTH",
+                limits.max_introspection_depth,
+            )?,
+            max_introspection_roots: limit(
+                "QUERY_MAX_INTROSPECTION_ROOTS",
+                limits.max_introspection_roots,
+            )?,
         };
         let cors_origins = match non_empty("CORS_ALLOWED_ORIGINS") {
             None => CorsOrigins::Any,
@@ -355,6 +367,8 @@ impl Config {
             body_limit_bytes: number("BODY_LIMIT_BYTES", 1024, 64 * 1024 * 1024)?
                 .map_or(defaults.body_limit_bytes, |value| value as usize),
             query_limits,
+            max_response_bytes: number("MAX_RESPONSE_BYTES", 1024, 1024 * 1024 * 1024)?
+                .map_or(defaults.max_response_bytes, |value| value as usize),
             introspection: flag("GRAPHQL_INTROSPECTION")?.unwrap_or(true),
             // Suggestions help while developing; elsewhere they spell out the schema to
             // whoever probes it, even with introspection off.
@@ -504,6 +518,9 @@ mod tests {
             ("QUERY_MAX_ALIASES", "none"),
             ("QUERY_MAX_ROOT_FIELDS", "x"),
             ("QUERY_MAX_DIRECTIVES", "0"),
+            ("QUERY_MAX_INTROSPECTION_DEPTH", "deep"),
+            ("QUERY_MAX_INTROSPECTION_ROOTS", "0"),
+            ("MAX_RESPONSE_BYTES", "100"),
             ("GRAPHQL_INTROSPECTION", "maybe"),
             ("GRAPHQL_SUGGESTIONS", "2"),
             ("CORS_ALLOWED_ORIGINS", "https://a.example, *.example"),
@@ -545,6 +562,7 @@ mod tests {
         let config = config(&[]).unwrap();
         let protection = &config.protection;
         assert_eq!(protection.body_limit_bytes, 256 * 1024);
+        assert_eq!(protection.max_response_bytes, 8 * 1024 * 1024);
         assert_eq!(protection.query_limits, QueryLimits::default());
         assert_eq!(protection.cors_origins, CorsOrigins::Any);
         assert!(protection.introspection);

@@ -35,6 +35,11 @@ pub struct QueryLimits {
     pub max_root_fields: usize,
     /// Directives anywhere in the document (operations, variables, fields, fragments).
     pub max_directives: usize,
+    /// Introspection lists that lead to more types (`fields`, `inputFields`, `interfaces`,
+    /// `possibleTypes`) nested in each other.
+    pub max_introspection_depth: usize,
+    /// Introspection roots (`__schema`, `__type`) in an operation.
+    pub max_introspection_roots: usize,
 }
 
 impl Default for QueryLimits {
@@ -47,6 +52,11 @@ impl Default for QueryLimits {
             max_aliases: 30,
             max_root_fields: 20,
             max_directives: 30,
+            // graphql-js refuses a third nested list (`MaxIntrospectionDepthRule`): the
+            // introspection query of every tool nests one.
+            max_introspection_depth: 2,
+            // Tools send one `__schema`, or a `__type` or two.
+            max_introspection_roots: 2,
         }
     }
 }
@@ -74,6 +84,8 @@ pub enum Limit {
     Aliases,
     RootFields,
     Directives,
+    IntrospectionDepth,
+    IntrospectionRoots,
 }
 
 impl Limit {
@@ -86,6 +98,8 @@ impl Limit {
             Self::Aliases => "aliases",
             Self::RootFields => "rootFields",
             Self::Directives => "directives",
+            Self::IntrospectionDepth => "introspectionDepth",
+            Self::IntrospectionRoots => "introspectionRoots",
         }
     }
 
@@ -98,6 +112,11 @@ impl Limit {
             Self::Aliases => "aliased fields",
             Self::RootFields => "fields at the root of an operation",
             Self::Directives => "directives",
+            Self::IntrospectionDepth => {
+                "introspection lists nested in each other (fields, inputFields, interfaces, \
+                 possibleTypes)"
+            }
+            Self::IntrospectionRoots => "introspection roots (__schema, __type)",
         }
     }
 }
@@ -159,6 +178,16 @@ impl QueryLimits {
             let measures = measurer.selection_set(&operation.node.selection_set.node)?;
             fields = fields.saturating_add(measures.fields);
             exceeds(Limit::Fields, self.max_fields, fields)?;
+            exceeds(
+                Limit::IntrospectionDepth,
+                self.max_introspection_depth,
+                measures.introspection_depth,
+            )?;
+            exceeds(
+                Limit::IntrospectionRoots,
+                self.max_introspection_roots,
+                measures.introspection_roots,
+            )?;
             exceeds(Limit::Depth, self.max_depth, measures.depth)?;
             exceeds(
                 Limit::RootFields,
@@ -191,6 +220,10 @@ struct Measures {
     direct_fields: u64,
     /// Whether the set selects `nodes` or `edges`: the set of a connection.
     lists: bool,
+    /// The deepest nesting of introspection lists that lead to more types.
+    introspection_depth: u64,
+    /// `__schema` and `__type` fields.
+    introspection_roots: u64,
 }
 
 impl Measures {
@@ -201,6 +234,10 @@ impl Measures {
         self.complexity = self.complexity.saturating_add(other.complexity);
         self.direct_fields = self.direct_fields.saturating_add(other.direct_fields);
         self.lists |= other.lists;
+        self.introspection_depth = self.introspection_depth.max(other.introspection_depth);
+        self.introspection_roots = self
+            .introspection_roots
+            .saturating_add(other.introspection_roots);
     }
 }
 
@@ -238,6 +275,7 @@ impl<'a> Measurer<'a> {
             match &item.node {
                 Selection::Field(field) => {
                     let field = &field.node;
+                    let name = field.name.node.as_str();
                     let children = self.selection_set(&field.selection_set.node)?;
                     let items = self.items(field, children.lists);
                     measures.add(Measures {
@@ -246,7 +284,12 @@ impl<'a> Measurer<'a> {
                         aliases: children.aliases + u64::from(field.alias.is_some()),
                         complexity: items.saturating_mul(children.complexity).saturating_add(1),
                         direct_fields: 1,
-                        lists: matches!(field.name.node.as_str(), "nodes" | "edges"),
+                        lists: matches!(name, "nodes" | "edges"),
+                        introspection_depth: children.introspection_depth
+                            + u64::from(INTROSPECTION_LISTS.contains(&name)),
+                        introspection_roots: children
+                            .introspection_roots
+                            .saturating_add(u64::from(matches!(name, "__schema" | "__type"))),
                     });
                 }
                 Selection::FragmentSpread(spread) => {
@@ -297,6 +340,14 @@ impl<'a> Measurer<'a> {
         }
     }
 }
+
+/// The introspection lists whose items are, or lead to, more types: nested in each other,
+/// each multiplies the answer by a schema's fan-out (the types of a schema, the fields of a
+/// type, the types that implement an interface), so that a query of a few lines answers
+/// hundreds of megabytes. No type of this schema has fields of these names, so they are
+/// counted wherever they are, as graphql-js's `MaxIntrospectionDepthRule` counts them.
+/// `args` and `enumValues` lead to no list of their own but through these.
+const INTROSPECTION_LISTS: [&str; 4] = ["fields", "inputFields", "interfaces", "possibleTypes"];
 
 /// Directives as written, wherever they are.
 fn count_directives(document: &ExecutableDocument) -> u64 {
@@ -512,6 +563,48 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn introspection_lists_nest_in_each_other_twice_at_most() {
+        // The introspection query of every tool: `fields` once, types by `ofType`.
+        check(
+            "{ __schema { types { fields { args { type { ofType { name } } } type { name } }
+               inputFields { type { name } } interfaces { name } possibleTypes { name } } } }",
+        )
+        .unwrap();
+        check("{ __type(name: \"Node\") { possibleTypes { interfaces { name } } } }").unwrap();
+        for multiplying in [
+            "{ __type(name: \"Node\") { possibleTypes { interfaces { possibleTypes { name } } } } }",
+            "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }",
+            "{ __schema { types { fields { args { type { inputFields { type { inputFields {
+               name } } } } } } } } }",
+            "{ __schema { types { ...T } } } fragment T on __Type { fields { type { ...U } } }
+             fragment U on __Type { ... on __Type { interfaces { possibleTypes { name } } } }",
+        ] {
+            assert_eq!(
+                refused_for(multiplying),
+                Limit::IntrospectionDepth,
+                "{multiplying}"
+            );
+        }
+    }
+
+    #[test]
+    fn introspection_roots_are_counted_with_fragments_expanded() {
+        check("{ __schema { types { name } } __type(name: \"Query\") { name } }").unwrap();
+        assert_eq!(
+            refused_for(
+                "{ a: __schema { types { name } } b: __schema { types { name } } c: __schema { types { name } } }"
+            ),
+            Limit::IntrospectionRoots
+        );
+        assert_eq!(
+            refused_for(
+                "{ ...R ...R ...R } fragment R on Query { __type(name: \"Query\") { name } }"
+            ),
+            Limit::IntrospectionRoots
+        );
     }
 
     #[test]

@@ -18,8 +18,12 @@ use axum::{
 use serde_json::{Value as JsonValue, json};
 
 use super::{
-    AppState, REQUEST_ID_HEADER, field_order::order_fields, graphql_request::GraphqlRequest,
-    negotiation::MediaType, public_responses::KeptAnswer,
+    AppState, REQUEST_ID_HEADER,
+    field_order::order_fields,
+    graphql_request::GraphqlRequest,
+    negotiation::MediaType,
+    public_responses::{KeptAnswer, NotKept},
+    response_body::write_within,
 };
 use crate::{
     accounts,
@@ -344,15 +348,17 @@ async fn execute(
         reading_only,
         request_id,
     );
+    let max_bytes = state.protection.max_response_bytes;
     match kept_key {
         Some(key) if operation == Some(OperationType::Query) => {
             let answer = state.responses.get_or_run(key, async {
                 let response = run.await;
-                match KeptAnswer::of(&response) {
-                    Some(answer) if answer.fits() => Ok(answer),
+                match KeptAnswer::of(&response, max_bytes) {
+                    Ok(answer) if answer.fits() => Ok(answer),
                     // Sent as already written, not kept.
-                    Some(too_large) => Err(too_large.respond(media)),
-                    None => Err(respond(response, media)),
+                    Ok(too_large) => Err(too_large.respond(media)),
+                    Err(NotKept::Unwritten(unwritten)) => Err(unwritten.respond(request_id, media)),
+                    Err(NotKept::NotPublic) => Err(respond(response, media, max_bytes, request_id)),
                 }
             });
             match answer.await {
@@ -367,7 +373,7 @@ async fn execute(
                 // What it wrote is committed: what is read from now on must see it.
                 state.catalogue_changed();
             }
-            respond(response, media)
+            respond(response, media, max_bytes, request_id)
         }
     }
 }
@@ -412,22 +418,28 @@ async fn run(
 
 /// The response in the negotiated media type. Under `application/graphql-response+json`, a
 /// request that did not run (parse, validation or variable errors: no data, no error with
-/// a path) is a 400 without a `data` entry; under `application/json` it is a 200.
-fn respond(response: Response, media: MediaType) -> HttpResponse {
+/// a path) is a 400 without a `data` entry; under `application/json` it is a 200. An answer
+/// over `max_bytes` is replaced by `RESPONSE_TOO_LARGE`.
+fn respond(
+    response: Response,
+    media: MediaType,
+    max_bytes: usize,
+    request_id: &str,
+) -> HttpResponse {
     let not_run = matches!(response.data, async_graphql::Value::Null)
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| error.path.is_empty());
     // Serialised as is: a `serde_json::Value` would sort the fields, which are in query order.
     let (status, body) = if not_run && media == MediaType::GraphqlResponse {
         let errors = json!({ "errors": response.errors });
-        (StatusCode::BAD_REQUEST, serde_json::to_string(&errors))
+        (StatusCode::BAD_REQUEST, write_within(&errors, max_bytes))
     } else {
-        (StatusCode::OK, serde_json::to_string(&response))
+        (StatusCode::OK, write_within(&response, max_bytes))
     };
-    let body = body.unwrap_or_else(|_| {
-        r#"{"errors":[{"message":"internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#
-            .to_owned()
-    });
+    let body = match body {
+        Ok(body) => body,
+        Err(unwritten) => return unwritten.respond(request_id, media),
+    };
     let mut http = (status, body).into_response();
     http.headers_mut()
         .insert(header::CONTENT_TYPE, media.header_value());

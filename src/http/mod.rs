@@ -12,6 +12,7 @@ pub mod negotiation;
 mod parsed_documents;
 mod public_responses;
 mod refusals;
+mod response_body;
 
 use std::{sync::Arc, time::Duration};
 
@@ -78,6 +79,8 @@ impl AppState {
 /// The defences of `/graphql`, shared by every request.
 pub struct Protection {
     pub query_limits: QueryLimits,
+    /// The largest answer, in bytes.
+    pub max_response_bytes: usize,
     pub trusted_proxies: Vec<IpNet>,
     pub rate_limiter: client::RateLimiter,
     concurrency: Arc<Semaphore>,
@@ -87,6 +90,7 @@ impl Protection {
     pub fn new(config: &ProtectionConfig) -> Self {
         Self {
             query_limits: config.query_limits.clone(),
+            max_response_bytes: config.max_response_bytes,
             trusted_proxies: config.trusted_proxies.clone(),
             rate_limiter: client::RateLimiter::new(
                 config.rate_limit_per_address,

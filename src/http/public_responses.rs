@@ -20,7 +20,10 @@ use axum::{
     response::{IntoResponse, Response as HttpResponse},
 };
 
-use super::negotiation::MediaType;
+use super::{
+    negotiation::MediaType,
+    response_body::{Unwritten, write_within},
+};
 use crate::store::memo::Memo;
 
 /// At most this many answers are kept; past it, all are dropped.
@@ -39,17 +42,17 @@ pub struct KeptAnswer {
 
 impl KeptAnswer {
     /// The answer as sent for `response`, when it has data and no error (an error names its
-    /// request): whether to keep it is [`fits`](Self::fits).
-    pub fn of(response: &Response) -> Option<Self> {
+    /// request) and fits in `max_bytes`: whether to keep it is [`fits`](Self::fits).
+    pub fn of(response: &Response, max_bytes: usize) -> Result<Self, NotKept> {
         if !response.is_ok() || matches!(response.data, async_graphql::Value::Null) {
-            return None;
+            return Err(NotKept::NotPublic);
         }
-        let body = serde_json::to_vec(response).ok()?;
+        let body = write_within(response, max_bytes).map_err(NotKept::Unwritten)?;
         let cache_control = response
             .cache_control
             .value()
             .and_then(|value| HeaderValue::from_str(&value).ok());
-        Some(Self {
+        Ok(Self {
             body: body.into(),
             cache_control,
         })
@@ -70,6 +73,14 @@ impl KeptAnswer {
         }
         http
     }
+}
+
+/// Why an answer is not one to keep.
+pub enum NotKept {
+    /// It has errors, or no data.
+    NotPublic,
+    /// It could not be written (over `MAX_RESPONSE_BYTES`).
+    Unwritten(Unwritten),
 }
 
 /// The answers to anonymous queries, shared by every request.
