@@ -167,6 +167,10 @@ pub struct AuthConfig {
     /// Secrets that signed tokens before a rotation and still verify them.
     pub jwt_previous_secrets: Vec<String>,
     pub jwt_lifetime_secs: u64,
+    /// The key of the erasure tombstones (`ERASURE_KEY`); `None` to use the embedded
+    /// default's generated one. Never rotated: tombstones made with another key are not
+    /// recognised.
+    pub erasure_key: Option<String>,
     pub jwt_issuer: String,
     pub jwt_audience: String,
 }
@@ -179,6 +183,7 @@ impl std::fmt::Debug for AuthConfig {
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
             .field("jwt_previous_secrets", &self.jwt_previous_secrets.len())
             .field("jwt_lifetime_secs", &self.jwt_lifetime_secs)
+            .field("erasure_key", &self.erasure_key.as_ref().map(|_| "***"))
             .field("jwt_issuer", &self.jwt_issuer)
             .field("jwt_audience", &self.jwt_audience)
             .finish()
@@ -412,6 +417,10 @@ impl Config {
         for secret in &jwt_previous_secrets {
             secret_long_enough("JWT_PREVIOUS_SECRETS", secret)?;
         }
+        let erasure_key = non_empty("ERASURE_KEY").map(|secret| secret.trim().to_owned());
+        if let Some(secret) = &erasure_key {
+            secret_long_enough("ERASURE_KEY", secret)?;
+        }
         let jwt_lifetime_secs = non_empty("JWT_LIFETIME_SECS")
             .map(|value| match value.trim().parse::<u64>() {
                 Ok(secs) if (60..=MAX_JWT_LIFETIME_SECS).contains(&secs) => Ok(secs),
@@ -429,6 +438,7 @@ impl Config {
             jwt_secret,
             jwt_previous_secrets,
             jwt_lifetime_secs,
+            erasure_key,
             jwt_issuer: non_empty("JWT_ISSUER")
                 .map(|value| value.trim().to_owned())
                 .unwrap_or_else(|| DEFAULT_JWT_ISSUER.to_owned()),
@@ -510,6 +520,7 @@ mod tests {
             ("JWT_SECRET", "too-short"),
             ("JWT_PREVIOUS_SECRETS", "too-short"),
             ("JWT_LIFETIME_SECS", "5"),
+            ("ERASURE_KEY", "too-short"),
             ("BODY_LIMIT_BYTES", "big"),
             ("QUERY_MAX_DEPTH", "0"),
             ("QUERY_MAX_TOKENS", "-1"),
@@ -544,8 +555,9 @@ mod tests {
     #[test]
     fn secrets_never_show_in_debug_output() {
         let secret = "a-very-long-secret-that-must-not-be-logged-anywhere";
-        let config = config(&[("JWT_SECRET", secret)]).unwrap();
+        let config = config(&[("JWT_SECRET", secret), ("ERASURE_KEY", secret)]).unwrap();
         assert_eq!(config.auth.jwt_secret.as_deref(), Some(secret));
+        assert_eq!(config.auth.erasure_key.as_deref(), Some(secret));
         assert!(!format!("{config:?}").contains(secret));
     }
 

@@ -81,6 +81,7 @@ pub fn app(db: &DatabaseConnection, settings: &HttpSettings) -> Router {
             suggestions: protection.suggestions,
         }),
         tokens: settings.tokens.clone(),
+        erasure_key: settings.erasure_key.clone(),
         protection: Arc::new(http::Protection::new(protection)),
     };
     http::router(state, settings)
@@ -90,6 +91,7 @@ pub fn app(db: &DatabaseConnection, settings: &HttpSettings) -> Router {
 /// default, an empty catalogue is filled with the demo dataset first.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let tokens = Arc::new(accounts::signing_secrets::tokens(&config)?);
+    let erasure_key = Arc::new(accounts::signing_secrets::erasure_key(&config)?);
     let database = Database::open(&config.database).await?;
     database.migrate().await?;
     if config.database.setting.is_embedded()
@@ -97,12 +99,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             .await
             .map_err(describe)?
     {
-        let report = demo::load(&database.connection).await.map_err(describe)?;
+        let report = demo::load(&database.connection, &erasure_key)
+            .await
+            .map_err(describe)?;
         tracing::info!(?report, "empty embedded database: demo dataset loaded");
     }
     let settings = HttpSettings {
         request_timeout: Duration::from_secs(config.request_timeout_secs),
         tokens,
+        erasure_key,
         protection: config.protection.clone(),
         stats_cache: Duration::from_secs(config.stats_cache_secs),
         response_cache: Duration::from_secs(config.response_cache_secs),

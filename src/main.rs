@@ -131,13 +131,22 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::SeedDemo { with_accounts } => {
             let config = configure()?;
+            let erasure_key = accounts::signing_secrets::erasure_key(&config)?;
             let database = Database::open(&config.database).await?;
             database.migrate().await?;
-            let report = demo::load(&database.connection).await.map_err(describe)?;
+            let report = demo::load(&database.connection, &erasure_key)
+                .await
+                .map_err(describe)?;
             if report.inserted_anything() {
                 println!("demo dataset loaded: {report:?}");
             } else {
                 println!("demo dataset already present: nothing to do");
+            }
+            if report.skipped_erased > 0 {
+                println!(
+                    "{} demo entries skipped: the people they name were erased",
+                    report.skipped_erased
+                );
             }
             if with_accounts {
                 for account in demo::accounts::create(&database.connection)

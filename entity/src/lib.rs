@@ -5,6 +5,7 @@
 pub mod enums;
 
 pub mod change_proposal;
+pub mod erasure_tombstone;
 pub mod experience;
 pub mod initiative;
 pub mod initiative_audience;

@@ -10,6 +10,7 @@ mod m20261125_000003_contributions;
 mod m20261125_000004_slug_aliases;
 mod m20261126_000001_public_order;
 mod m20261126_000002_search_published;
+mod m20261202_000001_erasure_tombstones;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_slug_aliases::Migration),
             Box::new(m20261126_000001_public_order::Migration),
             Box::new(m20261126_000002_search_published::Migration),
+            Box::new(m20261202_000001_erasure_tombstones::Migration),
         ]
     }
 }

@@ -18,9 +18,13 @@ use crate::{
     domain::{
         access::Capability,
         caller::{Account, Caller},
+        erasure::{ErasedKind, ErasureKey},
     },
     error::{AppError, AppResult},
-    store::curation::{self, ReferenceKind},
+    store::{
+        curation::{self, ReferenceKind},
+        tombstones,
+    },
 };
 
 fn no_such_person() -> AppError {
@@ -248,10 +252,16 @@ async fn erase_account<C: sea_orm::ConnectionTrait>(db: &C, user_id: Uuid) -> Ap
 
 /// Erases a person: their positions, initiative contacts, former slugs and the person
 /// row go; their meeting participations stay as anonymous traces (role only); their
-/// account, if any, is deactivated and loses its e-mail address and name. Logged with
-/// counts only.
+/// account, if any, is deactivated and loses its e-mail address and name. A tombstone
+/// (keyed digests of their slug and former slugs, see `domain::erasure`) keeps every later
+/// seed or import from bringing them back. Logged with counts only.
 #[tracing::instrument(skip_all, fields(professional_id = %id))]
-pub async fn erase(db: &DatabaseConnection, actor: &Account, id: Uuid) -> AppResult<ErasureReport> {
+pub async fn erase(
+    db: &DatabaseConnection,
+    key: &ErasureKey,
+    actor: &Account,
+    id: Uuid,
+) -> AppResult<ErasureReport> {
     let txn = db.begin().await?;
     let person = professional::Entity::find_by_id(id)
         .one(&txn)
@@ -281,7 +291,14 @@ pub async fn erase(db: &DatabaseConnection, actor: &Account, id: Uuid) -> AppRes
         .filter(position::Column::ProfessionalId.eq(id))
         .exec(&txn)
         .await?;
-    curation::forget_aliases(&txn, ReferenceKind::Professional, id).await?;
+    let former_slugs = curation::forget_aliases(&txn, ReferenceKind::Professional, id).await?;
+    tombstones::record(
+        &txn,
+        key,
+        ErasedKind::Professional,
+        std::iter::once(person.slug.as_str()).chain(former_slugs.iter().map(String::as_str)),
+    )
+    .await?;
     professional::Entity::delete_by_id(id).exec(&txn).await?;
     let report = ErasureReport {
         anonymous_participations: anonymous.rows_affected,

@@ -2,7 +2,10 @@
 //! organisations, territories, themes and every initiative it reported.
 //!
 //! Loading is idempotent: each record is keyed by its slug (territory links by both ends),
-//! and only what is missing is inserted, in one transaction.
+//! and only what is missing is inserted, in one transaction. A person who was erased is
+//! never loaded again (their erasure left a tombstone of their slug): neither they nor
+//! their positions and initiative contacts come back, and a meeting loaded anew keeps
+//! their participation as an anonymous trace, as the erasure does.
 
 pub mod accounts;
 mod dataset;
@@ -19,12 +22,16 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    domain::text::{person_sort_key, sort_key},
+    domain::{
+        erasure::{ErasedKind, ErasureKey},
+        text::{person_sort_key, sort_key},
+    },
     error::{AppError, AppResult},
-    store,
+    store::{self, tombstones::Tombstones},
 };
 
-/// How many records a load inserted, per kind.
+/// How many records a load inserted, per kind, and how many entries it left out because
+/// they name someone who was erased.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DemoReport {
     pub territories: usize,
@@ -33,11 +40,17 @@ pub struct DemoReport {
     pub professionals: usize,
     pub meetings: usize,
     pub initiatives: usize,
+    /// Erased people, their positions and initiative contacts not loaded, and their
+    /// meeting participations loaded without them (role only).
+    pub skipped_erased: usize,
 }
 
 impl DemoReport {
     pub fn inserted_anything(&self) -> bool {
-        *self != Self::default()
+        Self {
+            skipped_erased: 0,
+            ..*self
+        } != Self::default()
     }
 }
 
@@ -48,12 +61,19 @@ pub async fn catalogue_is_empty(db: &DatabaseConnection) -> AppResult<bool> {
         && initiative::Entity::find().count(db).await? == 0)
 }
 
-/// Loads whatever part of the demo dataset is missing.
-#[tracing::instrument(skip(db))]
-pub async fn load(db: &DatabaseConnection) -> AppResult<DemoReport> {
+/// Loads whatever part of the demo dataset is missing, except the people who were erased
+/// (`key` reads their tombstones).
+#[tracing::instrument(skip_all)]
+pub async fn load(db: &DatabaseConnection, key: &ErasureKey) -> AppResult<DemoReport> {
     let txn = db.begin().await?;
-    let report = load_in(&txn).await?;
+    let report = load_in(&txn, key).await?;
     txn.commit().await?;
+    if report.skipped_erased > 0 {
+        tracing::info!(
+            skipped = report.skipped_erased,
+            "demo entries naming erased people left out"
+        );
+    }
     Ok(report)
 }
 
@@ -103,7 +123,7 @@ where
     Ok(())
 }
 
-async fn load_in(txn: &DatabaseTransaction) -> AppResult<DemoReport> {
+async fn load_in(txn: &DatabaseTransaction, key: &ErasureKey) -> AppResult<DemoReport> {
     use sea_orm::ActiveValue::Set;
 
     let now = Utc::now();
@@ -218,8 +238,17 @@ async fn load_in(txn: &DatabaseTransaction) -> AppResult<DemoReport> {
     }
 
     let mut professionals = slugs!(txn, professional);
+    let tombstones = Tombstones::read(txn, key, ErasedKind::Professional).await?;
+    // Someone with the slug now (e.g. created again by an admin) is not the erased person.
+    let erased = |professionals: &HashMap<String, Uuid>, slug: &str| {
+        !professionals.contains_key(slug) && tombstones.holds(slug)
+    };
     for demo in dataset::PROFESSIONALS {
         if professionals.contains_key(demo.slug) {
+            continue;
+        }
+        if erased(&professionals, demo.slug) {
+            report.skipped_erased += 1 + demo.positions.len();
             continue;
         }
         let id = Uuid::now_v7();
@@ -299,18 +328,28 @@ async fn load_in(txn: &DatabaseTransaction) -> AppResult<DemoReport> {
         )
         .await?;
         for (rank, participant) in (1..).zip(demo.participants) {
+            // An erased person's participation stays an anonymous trace, as after the erasure.
+            let (professional_id, job_title) = if erased(&professionals, participant.professional) {
+                report.skipped_erased += 1;
+                (None, None)
+            } else {
+                (
+                    Some(resolve(
+                        &professionals,
+                        "professional",
+                        participant.professional,
+                    )?),
+                    Some(participant.job_title.to_owned()),
+                )
+            };
             insert(
                 txn,
                 meeting_participant::ActiveModel {
                     id: Set(Uuid::now_v7()),
                     meeting_id: Set(id),
-                    professional_id: Set(Some(resolve(
-                        &professionals,
-                        "professional",
-                        participant.professional,
-                    )?)),
+                    professional_id: Set(professional_id),
                     role: Set(participant.role),
-                    job_title: Set(Some(participant.job_title.to_owned())),
+                    job_title: Set(job_title),
                     position: Set(rank),
                     created_at: Set(now),
                     updated_at: Set(now),
@@ -415,6 +454,10 @@ async fn load_in(txn: &DatabaseTransaction) -> AppResult<DemoReport> {
             .await?;
         }
         for slug in demo.contacts {
+            if erased(&professionals, slug) {
+                report.skipped_erased += 1;
+                continue;
+            }
             insert(
                 txn,
                 initiative_contact::ActiveModel {

@@ -5,6 +5,7 @@ pub mod access;
 pub mod account;
 pub mod caller;
 pub mod contribution;
+pub mod erasure;
 pub mod initiative_query;
 pub mod login_throttle;
 pub mod moderation;

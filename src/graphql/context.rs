@@ -13,6 +13,7 @@ use crate::{
     accounts::tokens::Tokens,
     domain::{
         caller::Caller,
+        erasure::ErasureKey,
         login_throttle::ThrottlePolicy,
         visibility::{AccountScope, ContributionScope},
     },
@@ -33,6 +34,8 @@ pub struct RequestState {
     pub stats: Arc<StatsCache>,
     /// Issues tokens at login.
     pub tokens: Arc<Tokens>,
+    /// Keys the tombstones an erasure leaves.
+    pub erasure_key: Arc<ErasureKey>,
     /// The address the request came from, when known: failed logins are counted per address.
     pub client: Option<IpAddr>,
     pub throttle: ThrottlePolicy,
@@ -50,6 +53,7 @@ impl RequestState {
         origin: RequestOrigin,
         db: DatabaseConnection,
         tokens: Arc<Tokens>,
+        erasure_key: Arc<ErasureKey>,
         stats: Arc<StatsCache>,
         reference: Option<&ReferenceRows>,
         queue: &BatchQueue,
@@ -64,6 +68,7 @@ impl RequestState {
             loaders,
             stats,
             tokens,
+            erasure_key,
             client: origin.client,
             throttle: ThrottlePolicy::default(),
         }

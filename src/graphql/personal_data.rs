@@ -103,7 +103,8 @@ impl PersonalDataMutation {
     /// Erases a professional's personal data: name, contact details, positions, initiative
     /// contacts and former slugs, everywhere; their account, if any, is deactivated and
     /// loses its e-mail address and name. Meeting participations stay as anonymous traces.
-    /// Logged without the erased data. Admins only.
+    /// The erasure holds against every later seed or import. Logged without the erased data.
+    /// Admins only.
     async fn erase_personal_data(
         &self,
         ctx: &Context<'_>,
@@ -112,7 +113,7 @@ impl PersonalDataMutation {
         let state = ctx.state()?;
         let actor = state.caller.require(Capability::ManagePersonalData)?;
         let id = GlobalId::parse_as(NodeKind::Professional, "professionalId", &professional_id)?;
-        let report = personal_data::erase(&state.db, actor, id).await?;
+        let report = personal_data::erase(&state.db, &state.erasure_key, actor, id).await?;
         Ok(ErasePersonalDataPayload {
             erased_id: professional_id,
             anonymous_participations: report.anonymous_participations,

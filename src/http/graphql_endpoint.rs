@@ -396,6 +396,7 @@ async fn run(
         origin,
         state.db.clone(),
         state.tokens.clone(),
+        state.erasure_key.clone(),
         state.stats.clone(),
         // A mutation reads back what it wrote: never rows kept from before it.
         reading_only.then_some(&*state.reference),

@@ -44,6 +44,7 @@ use crate::{
         CorsOrigins, DEFAULT_REFERENCE_CACHE_SECS, DEFAULT_RESPONSE_CACHE_SECS,
         DEFAULT_STATS_CACHE_SECS, ProtectionConfig,
     },
+    domain::erasure::ErasureKey,
     graphql::{CommunsSchema, limits::QueryLimits},
     store::{reference_rows::ReferenceRows, stats_cache::StatsCache},
 };
@@ -64,6 +65,8 @@ pub struct AppState {
     pub documents: Arc<ParsedDocuments>,
     pub schema: CommunsSchema,
     pub tokens: Arc<Tokens>,
+    /// Keys the tombstones an erasure leaves.
+    pub erasure_key: Arc<ErasureKey>,
     pub protection: Arc<Protection>,
 }
 
@@ -107,6 +110,8 @@ pub struct HttpSettings {
     pub request_timeout: Duration,
     /// Issues and verifies the bearer tokens.
     pub tokens: Arc<Tokens>,
+    /// Keys the tombstones an erasure leaves.
+    pub erasure_key: Arc<ErasureKey>,
     /// Limits, rate limits, CORS, trusted proxies.
     pub protection: ProtectionConfig,
     /// How long the figures of `stats` and the rankings of searches are kept at most (zero:
@@ -119,11 +124,12 @@ pub struct HttpSettings {
 }
 
 impl HttpSettings {
-    /// The defaults, signing with `tokens`.
-    pub fn new(tokens: Arc<Tokens>) -> Self {
+    /// The defaults, signing with `tokens` and keying erasure tombstones with `erasure_key`.
+    pub fn new(tokens: Arc<Tokens>, erasure_key: Arc<ErasureKey>) -> Self {
         Self {
             request_timeout: Duration::from_secs(30),
             tokens,
+            erasure_key,
             protection: ProtectionConfig::default(),
             stats_cache: Duration::from_secs(DEFAULT_STATS_CACHE_SECS),
             response_cache: Duration::from_secs(DEFAULT_RESPONSE_CACHE_SECS),

@@ -19,4 +19,5 @@ pub mod search;
 pub mod sql;
 pub mod stats;
 pub mod stats_cache;
+pub mod tombstones;
 pub mod users;

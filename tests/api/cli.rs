@@ -6,16 +6,18 @@ use std::{
     time::Duration,
 };
 
-use crate::helpers::TestApp;
+use crate::helpers::{TEST_ERASURE_KEY, TestApp};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_communs");
 
-/// The command with a clean environment: no settings but those a test gives.
+/// The command with a clean environment: no settings but those a test gives, and the
+/// test servers' erasure key (required beside `DATABASE_URL`).
 fn communs(data_dir: &std::path::Path) -> Command {
     let mut command = Command::new(BINARY);
     command
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("ERASURE_KEY", TEST_ERASURE_KEY)
         .env("DATA_DIR", data_dir)
         .env("LOG_FORMAT", "json")
         .current_dir(data_dir);
@@ -84,6 +86,7 @@ async fn seed_demo_twice_loads_the_meeting_once() {
 async fn the_first_start_serves_the_demo_and_a_sigterm_stops_it_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = communs(dir.path())
+        .env_remove("ERASURE_KEY")
         .env("LISTEN_ADDR", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -112,6 +115,10 @@ async fn the_first_start_serves_the_demo_and_a_sigterm_stops_it_cleanly() {
     assert!(
         dir.path().join("jwt-secret").exists(),
         "a signing secret is generated for the embedded default"
+    );
+    assert!(
+        dir.path().join("erasure-key").exists(),
+        "an erasure key is generated for the embedded default"
     );
 
     let client = reqwest::Client::new();
@@ -282,4 +289,93 @@ fn serving_a_database_url_without_a_jwt_secret_stops_the_start() {
         stderr.starts_with("communs: invalid setting JWT_SECRET"),
         "{stderr}"
     );
+}
+
+const ERASE: &str = "mutation ($id: ID!) { erasePersonalData(professionalId: $id) { erasedId } }";
+
+/// Erases a demo professional as an admin of `app`.
+async fn erase_demo_professional(app: &TestApp, slug: &str) {
+    let admin = app
+        .account("admin@exemple.fr", entity::enums::Role::Admin, None)
+        .await
+        .token;
+    let id = app.id_of(&format!(r#"professional(slug: "{slug}")"#)).await;
+    app.data_as(&admin, ERASE, serde_json::json!({ "id": id }))
+        .await;
+}
+
+#[tokio::test]
+async fn seed_demo_after_an_erasure_brings_no_one_back_and_says_how_many_entries_it_left_out() {
+    let app = TestApp::with_demo().await;
+    erase_demo_professional(&app, "julie-parachini").await;
+    let dir = tempfile::tempdir().unwrap();
+    let seed = || {
+        let output = communs(dir.path())
+            .env("DATABASE_URL", &app.database_url)
+            .arg("seed-demo")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap() + &String::from_utf8(output.stderr).unwrap()
+    };
+    let counts =
+        "{ professionals { totalCount } meetings { totalCount } initiatives { totalCount } }";
+    let before = app.data(counts).await;
+    // Each run is a new process: the erasure holds across restarts.
+    for _ in 0..2 {
+        let printed = seed();
+        assert!(printed.contains("nothing to do"), "{printed}");
+        assert!(
+            printed.contains("2 demo entries skipped: the people they name were erased"),
+            "{printed}"
+        );
+        for name in ["Julie", "Parachini", "julie", "parachini"] {
+            assert!(!printed.contains(name), "{printed}");
+        }
+        assert_eq!(app.data(counts).await, before);
+        let found = app
+            .data(r#"{ professional(slug: "julie-parachini") { id } }"#)
+            .await;
+        assert_eq!(found["professional"], serde_json::Value::Null);
+    }
+}
+
+#[tokio::test]
+async fn seed_demo_loads_nothing_under_another_erasure_key_than_the_tombstones() {
+    let app = TestApp::with_demo().await;
+    erase_demo_professional(&app, "julie-parachini").await;
+    let dir = tempfile::tempdir().unwrap();
+    let output = communs(dir.path())
+        .env("DATABASE_URL", &app.database_url)
+        .env("ERASURE_KEY", "another-erasure-key-of-at-least-32-bytes")
+        .arg("seed-demo")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("another ERASURE_KEY"), "{stderr}");
+    let found = app
+        .data(r#"{ professional(slug: "julie-parachini") { id } }"#)
+        .await;
+    assert_eq!(found["professional"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn seed_demo_on_a_database_url_without_an_erasure_key_stops_the_start() {
+    let app = TestApp::empty().await;
+    let dir = tempfile::tempdir().unwrap();
+    let output = communs(dir.path())
+        .env_remove("ERASURE_KEY")
+        .env("DATABASE_URL", &app.database_url)
+        .arg("seed-demo")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("communs: invalid setting ERASURE_KEY"),
+        "{stderr}"
+    );
+    let data = app.data("{ initiatives { totalCount } }").await;
+    assert_eq!(data["initiatives"]["totalCount"], 0);
 }

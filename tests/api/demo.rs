@@ -146,7 +146,9 @@ async fn loading_the_demo_twice_changes_nothing() {
     let counts = "{ initiatives { totalCount } territories { totalCount }
         organisations { totalCount } professionals { totalCount } meetings { totalCount } }";
     let before = app.data(counts).await;
-    let report = communs::demo::load(app.db()).await.unwrap();
+    let report = communs::demo::load(app.db(), &crate::helpers::test_erasure_key())
+        .await
+        .unwrap();
     assert!(!report.inserted_anything(), "{report:?}");
     assert_eq!(app.data(counts).await, before);
     assert_eq!(before["initiatives"]["totalCount"], 15);

@@ -11,7 +11,10 @@ use communs::{
         tokens::{TokenSettings, Tokens},
     },
     config::{DatabaseConfig, DatabaseSetting},
-    domain::account::{DisplayName, Email, NewPassword},
+    domain::{
+        account::{DisplayName, Email, NewPassword},
+        erasure::ErasureKey,
+    },
     http::HttpSettings,
 };
 use entity::enums::Role;
@@ -21,6 +24,8 @@ use serde_json::{Value, json};
 
 /// The secret the test servers sign their tokens with.
 pub const TEST_JWT_SECRET: &str = "the-test-servers-own-secret-of-48-bytes-or-more!";
+/// The key of the test servers' erasure tombstones.
+pub const TEST_ERASURE_KEY: &str = "the-test-servers-erasure-key-of-32-bytes-or-more";
 /// How long the test servers wait for a database connection: longer than the default, for
 /// tests that run many requests at once on a busy machine.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -200,7 +205,7 @@ async fn create_postgres_database(server_url: &str, contents: Contents) -> Strin
         .unwrap();
         database.migrate().await.expect("the migrations apply");
         if contents == Contents::Demo {
-            communs::demo::load(&database.connection)
+            communs::demo::load(&database.connection, &test_erasure_key())
                 .await
                 .expect("the demo loads");
         }
@@ -298,11 +303,11 @@ impl TestApp {
         // A no-op on a copy of a PostgreSQL template; the real migration on SQLite.
         database.migrate().await.expect("the migrations apply");
         if contents == Contents::Demo && !filled {
-            communs::demo::load(&database.connection)
+            communs::demo::load(&database.connection, &test_erasure_key())
                 .await
                 .expect("the demo loads");
         }
-        let mut settings = HttpSettings::new(tokens.clone());
+        let mut settings = HttpSettings::new(tokens.clone(), Arc::new(test_erasure_key()));
         // Fixtures write behind the API's back, where no mutation tells what is kept that
         // the catalogue changed; and statement counts must not depend on what earlier
         // requests left in memory. Only the tests of keeping keep anything.
@@ -458,6 +463,11 @@ impl TestApp {
 pub fn test_tokens(previous: &[&str]) -> Tokens {
     let previous: Vec<Vec<u8>> = previous.iter().map(|s| s.as_bytes().to_vec()).collect();
     Tokens::new(TEST_JWT_SECRET.as_bytes(), &previous, token_settings())
+}
+
+/// The erasure key of the test servers ([`TEST_ERASURE_KEY`]).
+pub fn test_erasure_key() -> ErasureKey {
+    ErasureKey::new(TEST_ERASURE_KEY.as_bytes())
 }
 
 /// The `extensions.code` of each error of a response.

@@ -340,3 +340,182 @@ async fn after_an_erasure_no_query_returns_anything_of_the_person() {
         .await;
     assert_eq!(error_codes(&again), ["NOT_FOUND"]);
 }
+
+const MEETING: &str = "gouter-visio-dsu-grand-est-2020-05-14";
+
+/// What an admin sees of the people: how many, their slugs and names, and their positions.
+async fn people_as_admin(app: &TestApp, admin: &str) -> Value {
+    app.data_as(
+        admin,
+        "{ professionals(first: 100) { totalCount nodes { slug familyName
+            currentPositions { jobTitle organisation { slug } } } } }",
+        json!({}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_erased_demo_professional_and_their_position_stay_erased_when_the_demo_is_seeded_again()
+{
+    let app = TestApp::with_demo().await;
+    let admin = app
+        .account("admin@exemple.fr", Role::Admin, None)
+        .await
+        .token;
+    let person_id = app
+        .id_of(&format!(r#"professional(slug: "{PERSON}")"#))
+        .await;
+    let before = people_as_admin(&app, &admin).await;
+    assert!(before.to_string().contains("Cohésion sociale"), "{before}");
+    app.data_as(&admin, ERASE, json!({ "id": person_id })).await;
+    let erased = people_as_admin(&app, &admin).await;
+    assert_eq!(
+        erased["professionals"]["totalCount"],
+        before["professionals"]["totalCount"].as_i64().unwrap() - 1
+    );
+
+    let key = crate::helpers::test_erasure_key();
+    let report = communs::demo::load(app.db(), &key).await.unwrap();
+    assert!(!report.inserted_anything(), "{report:?}");
+    // The person and their one position.
+    assert_eq!(report.skipped_erased, 2, "{report:?}");
+    let after = people_as_admin(&app, &admin).await;
+    assert_eq!(after, erased);
+    for trace in ["Parachini", PERSON, "Cohésion sociale"] {
+        assert!(
+            !after.to_string().contains(trace),
+            "{trace} is back: {after}"
+        );
+    }
+    let found = app
+        .data_as(
+            &admin,
+            &format!(r#"{{ professional(slug: "{PERSON}") {{ id }} }}"#),
+            json!({}),
+        )
+        .await;
+    assert_eq!(found["professional"], Value::Null);
+
+    // Seeding a second time changes nothing either.
+    let meeting = format!(
+        r#"{{ meeting(slug: "{MEETING}") {{ participants {{ role jobTitle professional {{ slug }} }} }} }}"#
+    );
+    let participants = app.data_as(&admin, &meeting, json!({})).await;
+    assert_eq!(communs::demo::load(app.db(), &key).await.unwrap(), report);
+    assert_eq!(people_as_admin(&app, &admin).await, erased);
+    assert_eq!(app.data_as(&admin, &meeting, json!({})).await, participants);
+}
+
+#[tokio::test]
+async fn a_meeting_seeded_anew_keeps_an_erased_persons_participation_anonymous() {
+    let app = TestApp::with_demo().await;
+    let admin = app
+        .account("admin@exemple.fr", Role::Admin, None)
+        .await
+        .token;
+    let person_id = app
+        .id_of(&format!(r#"professional(slug: "{PERSON}")"#))
+        .await;
+    app.data_as(&admin, ERASE, json!({ "id": person_id })).await;
+    // The meeting is removed behind the API's back (with its participants and topics), so
+    // that the seed loads it anew.
+    use sea_orm::ConnectionTrait;
+    app.db()
+        .execute_unprepared(&format!("DELETE FROM meeting WHERE slug = '{MEETING}'"))
+        .await
+        .unwrap();
+
+    let report = communs::demo::load(app.db(), &crate::helpers::test_erasure_key())
+        .await
+        .unwrap();
+    assert_eq!(report.meetings, 1, "{report:?}");
+    assert_eq!(report.professionals, 0, "{report:?}");
+    // The person, their position, their participation.
+    assert_eq!(report.skipped_erased, 3, "{report:?}");
+    let data = app
+        .data_as(
+            &admin,
+            &format!(
+                r#"{{ meeting(slug: "{MEETING}") {{ topics {{ question }}
+                    participants {{ role jobTitle professional {{ slug familyName }} }} }} }}"#
+            ),
+            json!({}),
+        )
+        .await;
+    let participants = data["meeting"]["participants"].as_array().unwrap();
+    assert_eq!(participants.len(), 8, "{participants:?}");
+    let anonymous: Vec<&Value> = participants
+        .iter()
+        .filter(|p| p["professional"].is_null())
+        .collect();
+    assert_eq!(anonymous.len(), 1, "{participants:?}");
+    assert_eq!(anonymous[0]["role"], "PARTICIPANT");
+    assert_eq!(anonymous[0]["jobTitle"], Value::Null);
+    assert!(!data.to_string().contains("Parachini"), "{data}");
+    assert!(!data["meeting"]["topics"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_tombstones_hold_no_name_email_or_phone_and_cover_former_slugs() {
+    let app = TestApp::with_demo().await;
+    let people = people(&app).await;
+    // Renamed first: the demo slug is now a former slug.
+    let renamed = app
+        .data_as(
+            &people.admin,
+            "mutation ($id: ID!) { updateProfessional(input: { id: $id,
+                familyName: \"Parachini-Weber\" }) { professional { slug } } }",
+            json!({ "id": people.person_id }),
+        )
+        .await;
+    let new_slug = renamed["updateProfessional"]["professional"]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new_slug, PERSON);
+    app.data_as(&people.admin, ERASE, json!({ "id": people.person_id }))
+        .await;
+
+    use sea_orm::EntityTrait;
+    use sha2::Digest;
+    let tombstones = entity::erasure_tombstone::Entity::find()
+        .all(app.db())
+        .await
+        .unwrap();
+    // One for the slug, one for the former (demo) slug.
+    assert_eq!(tombstones.len(), 2, "{tombstones:?}");
+    let held = format!("{tombstones:?}").to_lowercase();
+    let uuid = people.person_id.trim_start_matches("Professional:");
+    for trace in [
+        "julie",
+        "parachini",
+        EMAIL,
+        "03 87 00 00 00",
+        "0387000000",
+        "julie@exemple.fr",
+        uuid,
+    ] {
+        assert!(!held.contains(trace), "a tombstone holds {trace}: {held}");
+    }
+    // Keyed: not the bare hash of a slug, which anyone holding the seed file could compute.
+    for slug in [PERSON, new_slug.as_str()] {
+        let bare = sha2::Sha256::digest(slug.as_bytes())
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect::<String>();
+        assert!(!held.contains(&bare), "{slug} is hashed without a key");
+    }
+
+    let report = communs::demo::load(app.db(), &crate::helpers::test_erasure_key())
+        .await
+        .unwrap();
+    assert!(!report.inserted_anything(), "{report:?}");
+    let found = app
+        .data_as(
+            &people.admin,
+            &format!(r#"{{ professional(slug: "{PERSON}") {{ id }} }}"#),
+            json!({}),
+        )
+        .await;
+    assert_eq!(found["professional"], Value::Null);
+}

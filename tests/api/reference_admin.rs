@@ -269,7 +269,9 @@ async fn slugs_are_made_from_names_unique_and_a_renamed_slug_keeps_resolving() {
         json!({ "input": { "id": afev, "name": "AFEV Grand Est" } }),
     )
     .await;
-    let report = communs::demo::load(app.db()).await.unwrap();
+    let report = communs::demo::load(app.db(), &crate::helpers::test_erasure_key())
+        .await
+        .unwrap();
     assert!(!report.inserted_anything(), "{report:?}");
     // The old slug is taken: a new organisation gets another one.
     let third = app
