@@ -10,6 +10,7 @@ pub mod contributions;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod store;

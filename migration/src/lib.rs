@@ -11,6 +11,7 @@ mod m20261125_000004_slug_aliases;
 mod m20261126_000001_public_order;
 mod m20261126_000002_search_published;
 mod m20261202_000001_erasure_tombstones;
+mod m20261202_000002_change_events;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_public_order::Migration),
             Box::new(m20261126_000002_search_published::Migration),
             Box::new(m20261202_000001_erasure_tombstones::Migration),
+            Box::new(m20261202_000002_change_events::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ use crate::{
         visibility::ContributionScope,
     },
     error::{AppError, AppResult},
+    events::{self, Audience, ChangeKind},
     store::{
         contributions::{self as store, Event},
         initiatives,
@@ -465,6 +466,7 @@ pub async fn moderate(
         to_status: Some(to),
         comment: comment.as_deref(),
     };
+    let mut changes = Vec::new();
     let decided = match subject {
         Subject::Initiative(id) => {
             let current = visible_initiative(&txn, &ContributionScope::Everything, id).await?;
@@ -477,6 +479,12 @@ pub async fn moderate(
                 now,
             )
             .await?;
+            changes.extend(events::decision_changes(
+                events::Subject::initiative(id),
+                current.organisation_id,
+                current.status,
+                to,
+            ));
             Decided::Initiative(updated)
         }
         Subject::Experience(id) => {
@@ -497,6 +505,12 @@ pub async fn moderate(
                 now,
             )
             .await?;
+            changes.extend(events::decision_changes(
+                events::Subject::experience(id),
+                current.organisation_id,
+                current.status,
+                to,
+            ));
             Decided::Experience(updated)
         }
         Subject::ChangeProposal(id) => {
@@ -512,8 +526,18 @@ pub async fn moderate(
             }
             check_version("input.expectedVersion", expected_version, current.version)?;
             let to = decision.apply(current.status)?;
+            changes.push(events::Change::new(
+                ChangeKind::ContributionDecided,
+                events::Subject::change_proposal(id),
+                events::contribution_audience(current.organisation_id),
+            ));
             if decision == Decision::Approve {
                 apply_proposal(&txn, account, &current, now).await?;
+                changes.push(events::Change::new(
+                    ChangeKind::InitiativeUpdated,
+                    events::Subject::initiative(current.initiative_id),
+                    Audience::Public,
+                ));
             }
             let updated = store::set_proposal_status(&txn, &current, to, now).await?;
             store::record_event(
@@ -525,6 +549,7 @@ pub async fn moderate(
             Decided::ChangeProposal(updated)
         }
     };
+    events::record(&txn, &changes, now).await?;
     txn.commit().await?;
     Ok(decided)
 }

@@ -1,0 +1,230 @@
+//! The change stream: one ordered record of every committed change to the catalogue.
+//!
+//! A writer says what changed with [`record`], in the transaction that makes the change and
+//! as its last write before the commit; it never knows who listens. Readers (the changes
+//! feed, the replicas' followers, subscriptions, and the consumers that come after them)
+//! read [`outbox::read_after`] from the last sequence they saw.
+//!
+//! Sequences are handed out in commit order, so that a reader that has seen 42 has seen
+//! every change up to 42: on PostgreSQL a sequence value is taken at insert, not at commit,
+//! and a transaction holding 41 could otherwise commit after one holding 42. [`record`]
+//! takes a transaction-scoped lock before it inserts, so the next writer takes its number
+//! only once this one has committed (or rolled back). The lock is held from the last write
+//! to the commit: a few milliseconds. SQLite allows one writer at a time already.
+//!
+//! Events hold ids and kinds, never personal data: who may see one is in its audience.
+
+pub mod outbox;
+
+use chrono::{DateTime, Utc};
+use entity::enums::ModerationStatus;
+use sea_orm::{ConnectionTrait, DbErr};
+use uuid::Uuid;
+
+/// What happened to the subject of a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChangeKind {
+    /// An initiative became public (approved).
+    InitiativePublished,
+    /// A public initiative changed (an approved proposal, a moderator's edit, a merge).
+    InitiativeUpdated,
+    /// A public initiative is no longer public (archived, or rejected after publication).
+    InitiativeUnpublished,
+    /// An experience became public.
+    ExperiencePublished,
+    /// A contribution (draft initiative, experience, change proposal) was submitted.
+    ContributionSubmitted,
+    /// A moderator decided on a contribution (approved, rejected, changes requested).
+    ContributionDecided,
+    /// A draft or submitted contribution was created or edited by its authors.
+    ContributionEdited,
+    /// Reference data changed: a theme, territory, organisation, professional, position or
+    /// meeting was created, edited, merged or deleted.
+    ReferenceChanged,
+    /// A person's personal data was erased.
+    PersonErased,
+    /// A contact detail's visibility changed (public or not).
+    ContactVisibilityChanged,
+    /// An account was created, changed or deactivated.
+    AccountChanged,
+}
+
+impl ChangeKind {
+    pub const ALL: [ChangeKind; 11] = [
+        Self::InitiativePublished,
+        Self::InitiativeUpdated,
+        Self::InitiativeUnpublished,
+        Self::ExperiencePublished,
+        Self::ContributionSubmitted,
+        Self::ContributionDecided,
+        Self::ContributionEdited,
+        Self::ReferenceChanged,
+        Self::PersonErased,
+        Self::ContactVisibilityChanged,
+        Self::AccountChanged,
+    ];
+
+    /// The name stored in the outbox and shown to clients.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::InitiativePublished => "INITIATIVE_PUBLISHED",
+            Self::InitiativeUpdated => "INITIATIVE_UPDATED",
+            Self::InitiativeUnpublished => "INITIATIVE_UNPUBLISHED",
+            Self::ExperiencePublished => "EXPERIENCE_PUBLISHED",
+            Self::ContributionSubmitted => "CONTRIBUTION_SUBMITTED",
+            Self::ContributionDecided => "CONTRIBUTION_DECIDED",
+            Self::ContributionEdited => "CONTRIBUTION_EDITED",
+            Self::ReferenceChanged => "REFERENCE_CHANGED",
+            Self::PersonErased => "PERSON_ERASED",
+            Self::ContactVisibilityChanged => "CONTACT_VISIBILITY_CHANGED",
+            Self::AccountChanged => "ACCOUNT_CHANGED",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+/// Who may see a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Audience {
+    /// Everyone, anonymous callers included.
+    Public,
+    /// The partners of one organisation, and moderators.
+    Organisation(Uuid),
+    /// Moderators and admins only.
+    Moderators,
+}
+
+impl Audience {
+    fn stored(self) -> (&'static str, Option<Uuid>) {
+        match self {
+            Self::Public => ("PUBLIC", None),
+            Self::Organisation(id) => ("ORGANISATION", Some(id)),
+            Self::Moderators => ("MODERATORS", None),
+        }
+    }
+
+    fn from_stored(name: &str, organisation: Option<Uuid>) -> Option<Self> {
+        match (name, organisation) {
+            ("PUBLIC", _) => Some(Self::Public),
+            ("ORGANISATION", Some(id)) => Some(Self::Organisation(id)),
+            ("MODERATORS", _) => Some(Self::Moderators),
+            _ => None,
+        }
+    }
+}
+
+/// What a change is about: the type name of its global id (`Initiative`, `Theme`, ...)
+/// and its UUID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Subject {
+    pub type_name: &'static str,
+    pub id: Uuid,
+}
+
+impl Subject {
+    pub fn initiative(id: Uuid) -> Self {
+        Self::of("Initiative", id)
+    }
+    pub fn experience(id: Uuid) -> Self {
+        Self::of("Experience", id)
+    }
+    pub fn change_proposal(id: Uuid) -> Self {
+        Self::of("ChangeProposal", id)
+    }
+    pub fn professional(id: Uuid) -> Self {
+        Self::of("Professional", id)
+    }
+    pub fn user(id: Uuid) -> Self {
+        Self::of("User", id)
+    }
+    /// Any other kind of node, by its type name as in global ids.
+    pub fn of(type_name: &'static str, id: Uuid) -> Self {
+        Self { type_name, id }
+    }
+}
+
+/// One change, as a writer reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    pub kind: ChangeKind,
+    pub subject: Subject,
+    pub audience: Audience,
+}
+
+impl Change {
+    pub fn new(kind: ChangeKind, subject: Subject, audience: Audience) -> Self {
+        Self {
+            kind,
+            subject,
+            audience,
+        }
+    }
+}
+
+/// A change as the stream holds it: with its place in the order and its time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    pub sequence: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub kind: ChangeKind,
+    /// The subject's type name as stored (it may name a type later removed).
+    pub subject_type: String,
+    pub subject_id: Uuid,
+    pub audience: Audience,
+}
+
+/// Appends `changes` to the stream, in the caller's transaction: they are committed with
+/// the change they describe, or not at all. Call it as the transaction's last write.
+pub async fn record(
+    txn: &impl ConnectionTrait,
+    changes: &[Change],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    outbox::append(txn, changes, now).await
+}
+
+/// The audience of a contribution's own changes: its organisation's partners (and
+/// moderators), or moderators alone when it has no organisation.
+pub fn contribution_audience(organisation_id: Option<Uuid>) -> Audience {
+    organisation_id.map_or(Audience::Moderators, Audience::Organisation)
+}
+
+/// The changes of a moderator's decision moving an initiative or an experience from `from`
+/// to `to`: the decision for its authors, and its publication or unpublication for all.
+pub fn decision_changes(
+    subject: Subject,
+    organisation_id: Option<Uuid>,
+    from: ModerationStatus,
+    to: ModerationStatus,
+) -> Vec<Change> {
+    let mut changes = vec![Change::new(
+        ChangeKind::ContributionDecided,
+        subject,
+        contribution_audience(organisation_id),
+    )];
+    let is_experience = subject.type_name == "Experience";
+    match (
+        from == ModerationStatus::Published,
+        to == ModerationStatus::Published,
+    ) {
+        (false, true) => changes.push(Change::new(
+            if is_experience {
+                ChangeKind::ExperiencePublished
+            } else {
+                ChangeKind::InitiativePublished
+            },
+            subject,
+            Audience::Public,
+        )),
+        (true, false) if !is_experience => changes.push(Change::new(
+            ChangeKind::InitiativeUnpublished,
+            subject,
+            Audience::Public,
+        )),
+        _ => {}
+    }
+    changes
+}
