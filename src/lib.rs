@@ -36,15 +36,25 @@ pub struct Database {
 
 impl Database {
     /// Connects (creating the embedded database's folder if needed); does not migrate.
+    /// A failure is one line: the URL without its password and the underlying cause.
     pub async fn open(config: &DatabaseConfig) -> anyhow::Result<Self> {
         let statements = StatementCounter::default();
         let connection = database::connect(config, &statements)
             .await
-            .with_context(|| {
-                format!(
-                    "cannot open the database ({})",
-                    redact(&config.setting.url())
-                )
+            .map_err(|error| {
+                let url = config.setting.url();
+                let mut line = format!(
+                    "cannot open the database ({}): {}",
+                    redact(&url),
+                    error::database_cause(&error)
+                );
+                if names_no_user(&url) && answered_by_the_server(&error) {
+                    line.push_str(
+                        "; the URL names no user, so PGUSER or the system's user name was \
+                         tried: write postgres://USER:PASSWORD@HOST/DATABASE",
+                    );
+                }
+                anyhow::anyhow!(line)
             })?;
         Ok(Self {
             connection,
@@ -55,9 +65,12 @@ impl Database {
     /// Applies the migrations that have not run yet, then indexes for search the
     /// initiatives written before the search index existed.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        database::migrate(&self.connection)
-            .await
-            .context("cannot apply the database migrations")?;
+        database::migrate(&self.connection).await.map_err(|error| {
+            anyhow::anyhow!(
+                "cannot apply the database migrations: {}",
+                error::database_cause(&error)
+            )
+        })?;
         store::search::index_missing(&self.connection)
             .await
             .map_err(describe)
@@ -153,6 +166,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 pub fn describe(error: error::AppError) -> anyhow::Error {
     match error {
         error::AppError::Internal(cause) => anyhow::anyhow!("{cause}"),
+        error::AppError::Unavailable(cause) => {
+            anyhow::anyhow!("the database is unavailable: {cause}")
+        }
         other => anyhow::anyhow!("{}", other.public_message()),
     }
 }
@@ -169,6 +185,27 @@ fn redact(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
+}
+
+/// A PostgreSQL URL without a user (`postgres://localhost/communs`).
+fn names_no_user(url: &str) -> bool {
+    let Some(rest) = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    !authority.contains('@')
+}
+
+/// The server was reached and refused us (a role, a password, a database name).
+fn answered_by_the_server(error: &sea_orm::DbErr) -> bool {
+    matches!(
+        error,
+        sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(cause))
+            if matches!(**cause, sea_orm::SqlxError::Database(_))
+    )
 }
 
 async fn shutdown_signal() {
@@ -199,7 +236,18 @@ async fn shutdown_signal() {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{names_no_user, redact};
+
+    #[test]
+    fn a_postgres_url_without_a_user_is_recognised() {
+        assert!(names_no_user("postgres://localhost/communs"));
+        assert!(names_no_user(
+            "postgresql://db:5432/communs?sslmode=require"
+        ));
+        assert!(!names_no_user("postgres://communs:s3cret@db/communs"));
+        assert!(!names_no_user("postgres://communs@db/communs"));
+        assert!(!names_no_user("sqlite://./data/communs.db?mode=rwc"));
+    }
 
     #[test]
     fn passwords_never_appear_in_database_messages() {

@@ -28,7 +28,7 @@ use super::{
 use crate::{
     accounts,
     domain::caller::Caller,
-    error::AppError,
+    error::{AppError, UNAVAILABLE_RETRY_AFTER_SECS},
     graphql::{
         context::{RequestOrigin, RequestState},
         limits::Refusal,
@@ -160,6 +160,20 @@ impl RequestRefused {
         response
     }
 
+    /// The database cannot serve now: 503, retry after `Retry-After`.
+    fn unavailable(message: String) -> Self {
+        let mut refused = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+            message,
+        );
+        refused
+            .details
+            .push(("retryAfterSeconds", json!(UNAVAILABLE_RETRY_AFTER_SECS)));
+        refused.retry_after = Some(UNAVAILABLE_RETRY_AFTER_SECS);
+        refused
+    }
+
     /// A request whose credentials are present but not valid: it is refused as a whole,
     /// never run as anonymous.
     fn unauthenticated(message: String) -> Self {
@@ -190,7 +204,12 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, Request
         Ok(caller) => Ok(caller),
         Err(AppError::Unauthenticated(message)) => Err(RequestRefused::unauthenticated(message)),
         Err(error) => {
+            let unavailable = matches!(error, AppError::Unavailable(_));
+            // Logs the cause.
             let error = async_graphql::Error::from(error);
+            if unavailable {
+                return Err(RequestRefused::unavailable(error.message));
+            }
             Err(RequestRefused::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "INTERNAL_SERVER_ERROR",
@@ -431,7 +450,20 @@ fn respond(
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| error.path.is_empty());
     // Serialised as is: a `serde_json::Value` would sort the fields, which are in query order.
-    let (status, body) = if not_run && media == MediaType::GraphqlResponse {
+    let unavailable = response.errors.iter().any(|error| {
+        error.extensions.as_ref().is_some_and(|extensions| {
+            matches!(extensions.get("code"),
+                Some(async_graphql::Value::String(code)) if code == "SERVICE_UNAVAILABLE")
+        })
+    });
+    let (status, body) = if unavailable {
+        // Whatever else it holds, the answer is incomplete for a reason that passes: the
+        // client (or a proxy) retries it as a whole.
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            write_within(&response, max_bytes),
+        )
+    } else if not_run && media == MediaType::GraphqlResponse {
         let errors = json!({ "errors": response.errors });
         (StatusCode::BAD_REQUEST, write_within(&errors, max_bytes))
     } else {
@@ -444,6 +476,12 @@ fn respond(
     let mut http = (status, body).into_response();
     http.headers_mut()
         .insert(header::CONTENT_TYPE, media.header_value());
+    if unavailable {
+        http.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS),
+        );
+    }
     if response.is_ok()
         && let Some(cache_control) = response.cache_control.value()
         && let Ok(value) = HeaderValue::from_str(&cache_control)

@@ -9,7 +9,9 @@ use std::{
 };
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, RuntimeErr, SqlxError,
+};
 
 use crate::config::{DatabaseConfig, DatabaseSetting};
 
@@ -65,10 +67,35 @@ pub async fn connect(
                 .foreign_keys(true)
         });
     }
-    let mut db = Database::connect(options).await?;
+    let mut db = match Database::connect(options).await {
+        Ok(db) => db,
+        Err(error) if is_pool_timeout(&error) => {
+            return Err(first_connection_error(&url, config.acquire_timeout)
+                .await
+                .unwrap_or(error));
+        }
+        Err(error) => return Err(error),
+    };
     let counter = counter.clone();
     db.set_metric_callback(move |_| counter.increment());
     Ok(db)
+}
+
+fn is_pool_timeout(error: &DbErr) -> bool {
+    matches!(error, DbErr::Conn(RuntimeErr::SqlxError(cause)) if matches!(**cause, SqlxError::PoolTimedOut))
+}
+
+/// Why a PostgreSQL server gives no connection. The pool retries a refused connection until
+/// its timeout and then reports only the timeout; one connection of our own, outside the
+/// pool, gets the cause an operator can act on ("connection refused").
+async fn first_connection_error(url: &str, wait: Duration) -> Option<DbErr> {
+    use sea_orm::sqlx::{ConnectOptions as _, postgres::PgConnectOptions};
+    let options = url.parse::<PgConnectOptions>().ok()?;
+    match tokio::time::timeout(wait, options.connect()).await {
+        Ok(Err(cause)) => Some(DbErr::Conn(RuntimeErr::SqlxError(Arc::new(cause)))),
+        // It answers now, or still says nothing: the timeout is all there is to tell.
+        Ok(Ok(_)) | Err(_) => None,
+    }
 }
 
 /// Applies the migrations that have not run yet.
@@ -77,7 +104,10 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
-/// Whether the database answers, for `/readyz`.
-pub async fn is_reachable(db: &DatabaseConnection) -> bool {
-    db.execute_unprepared("SELECT 1").await.is_ok()
+/// Whether the database answers within `wait`, for `/readyz`: a probe must answer in time
+/// during an outage, without waiting out the acquire timeout of a request.
+pub async fn is_reachable(db: &DatabaseConnection, wait: Duration) -> bool {
+    tokio::time::timeout(wait, db.execute_unprepared("SELECT 1"))
+        .await
+        .is_ok_and(|answer| answer.is_ok())
 }

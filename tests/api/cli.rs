@@ -379,3 +379,91 @@ async fn seed_demo_on_a_database_url_without_an_erasure_key_stops_the_start() {
     let data = app.data("{ initiatives { totalCount } }").await;
     assert_eq!(data["initiatives"]["totalCount"], 0);
 }
+
+/// Every command that connects, run against `url`: its standard error.
+fn each_connecting_command(url: &str) -> Vec<(&'static str, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let territories = dir.path().join("regions.csv");
+    std::fs::write(&territories, "REG,CHEFLIEU,TNCC,NCC,NCCENR,LIBELLE\n").unwrap();
+    let commands: [(&str, &[&str]); 4] = [
+        ("migrate", &["migrate"]),
+        ("seed-demo", &["seed-demo"]),
+        (
+            "create-user",
+            &["create-user", "--email", "a@exemple.fr", "--role", "admin"],
+        ),
+        (
+            "import-territories",
+            &["import-territories", territories.to_str().unwrap()],
+        ),
+    ];
+    commands
+        .into_iter()
+        .map(|(name, args)| {
+            let output = communs(dir.path())
+                .env("DATABASE_URL", url)
+                .env("DATABASE_ACQUIRE_TIMEOUT_SECS", "1")
+                .env("COMMUNS_NEW_PASSWORD", "un mot de passe assez long")
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(!output.status.success(), "{name} succeeded");
+            (name, String::from_utf8(output.stderr).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn a_refused_database_port_stops_every_command_with_one_line_naming_the_cause() {
+    for (command, stderr) in each_connecting_command("postgres://communs:s3cret@127.0.0.1:1/x") {
+        assert_eq!(stderr.lines().count(), 1, "{command}: {stderr}");
+        assert!(
+            stderr.starts_with(
+                "communs: cannot open the database (postgres://communs:***@127.0.0.1:1/x): \
+                 connection refused"
+            ),
+            "{command}: {stderr}"
+        );
+        assert!(!stderr.contains("s3cret"), "{command}: {stderr}");
+        assert!(!stderr.contains("timed out"), "{command}: {stderr}");
+    }
+}
+
+#[test]
+fn a_postgres_url_without_a_user_stops_the_start_with_one_line_saying_so() {
+    // The server must answer for it to refuse the user: PostgreSQL runs only.
+    let Some(server) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| url.starts_with("postgres"))
+    else {
+        return;
+    };
+    let host = server
+        .split_once('@')
+        .map_or(server.as_str(), |(_, host)| host)
+        .split('/')
+        .next()
+        .unwrap();
+    let url = format!("postgres://{host}/communs");
+    let dir = tempfile::tempdir().unwrap();
+    let output = communs(dir.path())
+        .env("DATABASE_URL", &url)
+        // Otherwise the system's user name, which may happen to be a role of the server.
+        .env("PGUSER", "communs_no_such_role")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("communs: cannot open the database ({url}): ")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("communs_no_such_role"), "{stderr}");
+    assert!(
+        stderr.contains("the URL names no user") && stderr.contains("postgres://USER:PASSWORD@"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(" at line "), "{stderr}");
+}

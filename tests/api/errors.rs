@@ -1,6 +1,7 @@
 //! Bad input gets a GraphQL error with a code and the request id, never a crash.
 
 use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, error_codes};
@@ -134,12 +135,40 @@ async fn queries_run_over_get_but_mutations_do_not() {
 #[tokio::test]
 async fn a_database_failure_is_an_internal_error_that_shows_nothing_of_its_cause() {
     let app = TestApp::with_demo().await;
-    app.db().close_by_ref().await.unwrap();
+    // A fault of ours (the schema is not what the code expects), not an outage.
+    app.db()
+        .execute_unprepared("ALTER TABLE initiative RENAME TO initiative_gone")
+        .await
+        .unwrap();
     let body = app
         .query("{ initiatives { totalCount nodes { title } } }")
         .await;
     assert_eq!(error_codes(&body), ["INTERNAL_SERVER_ERROR"]);
     assert_eq!(body["errors"][0]["message"], "internal server error");
+    let text = body.to_string().to_lowercase();
+    for internal in [
+        "sql",
+        "pool",
+        "sqlite",
+        "postgres",
+        "select",
+        "initiative_gone",
+    ] {
+        assert!(!text.contains(internal), "{internal} leaked: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_closed_database_pool_is_unavailable_and_shows_nothing_of_its_cause() {
+    let app = TestApp::with_demo().await;
+    // As while the process stops.
+    app.db().close_by_ref().await.unwrap();
+    let response = app
+        .post_graphql(json!({ "query": "{ initiatives { totalCount nodes { title } } }" }))
+        .await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_codes(&body), ["SERVICE_UNAVAILABLE"]);
     let text = body.to_string().to_lowercase();
     for internal in ["sql", "pool", "sqlite", "postgres", "select", "connection"] {
         assert!(!text.contains(internal), "{internal} leaked: {body}");

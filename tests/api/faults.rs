@@ -11,7 +11,7 @@ use std::{
 
 use entity::enums::Role;
 use reqwest::StatusCode;
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, error_codes};
@@ -48,29 +48,76 @@ async fn set_reachable(server: &str, name: &str, reachable: bool) {
     admin.close().await.ok();
 }
 
+/// What a client is told while the database cannot serve: 503, `Retry-After`, and a GraphQL
+/// body whose one error is `SERVICE_UNAVAILABLE` with a message saying to retry.
+async fn assert_told_to_retry(response: reqwest::Response) {
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "5");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_codes(&body), ["SERVICE_UNAVAILABLE"], "{body}");
+    let error = &body["errors"][0];
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("retry in 5 seconds"),
+        "{body}"
+    );
+    assert_eq!(error["extensions"]["retryAfterSeconds"], 5, "{body}");
+    assert!(error["extensions"]["requestId"].is_string(), "{body}");
+}
+
+/// `/readyz` answers 503 within a second, whatever the acquire timeout.
+async fn assert_not_ready_within_a_second(app: &TestApp) {
+    let started = Instant::now();
+    assert_eq!(
+        app.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "/readyz answered after {:?}",
+        started.elapsed()
+    );
+}
+
 #[tokio::test]
-async fn while_the_database_is_down_requests_fail_fast_and_service_resumes_by_itself() {
+async fn while_the_database_is_down_requests_are_told_to_retry_and_service_resumes_by_itself() {
     let app = TestApp::with_demo_and_acquire_timeout(Duration::from_secs(2)).await;
     // The embedded SQLite database cannot go away while its file is open: PostgreSQL only.
     let Some((server, name)) = postgres_database(&app) else {
         return;
     };
+    let admin = app.account("admin@exemple.fr", Role::Admin, None).await;
     app.data("{ themes { name } }").await;
     set_reachable(&server, &name, false).await;
 
-    assert_eq!(
-        app.get("/readyz").await.status(),
-        StatusCode::SERVICE_UNAVAILABLE
-    );
+    assert_not_ready_within_a_second(&app).await;
     let started = Instant::now();
-    let body = app.query("{ themes { name } }").await;
-    assert_eq!(error_codes(&body), ["INTERNAL_SERVER_ERROR"], "{body}");
-    assert_eq!(body["errors"][0]["message"], "internal server error");
+    let query = json!({ "query": "{ themes { name } }" });
+    assert_told_to_retry(app.post_graphql(query.clone()).await).await;
     assert!(
         started.elapsed() < Duration::from_secs(8),
         "failed after {:?}, not at the acquire timeout",
         started.elapsed()
     );
+    // The token is checked against the database before anything runs.
+    assert_told_to_retry(app.post_graphql_as(&admin.token, query.clone()).await).await;
+    let graphql_response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("accept", "application/graphql-response+json")
+        .json(&query)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        graphql_response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/graphql-response+json")
+    );
+    assert_told_to_retry(graphql_response).await;
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
 
     set_reachable(&server, &name, true).await;
@@ -85,6 +132,165 @@ async fn while_the_database_is_down_requests_fail_fast_and_service_resumes_by_it
     assert_eq!(ready, StatusCode::OK, "ready again without a restart");
     let data = app.data("{ themes { name } }").await;
     assert_eq!(data["themes"].as_array().unwrap().len(), 6);
+}
+
+/// The size of the app's connection pool.
+fn pool_size(app: &TestApp) -> u32 {
+    match app.db().get_database_backend() {
+        sea_orm::DbBackend::Postgres => app
+            .db()
+            .get_postgres_connection_pool()
+            .options()
+            .get_max_connections(),
+        _ => app
+            .db()
+            .get_sqlite_connection_pool()
+            .options()
+            .get_max_connections(),
+    }
+}
+
+#[tokio::test]
+async fn while_every_database_connection_is_busy_requests_are_told_to_retry() {
+    let app = TestApp::with_demo_and_acquire_timeout(Duration::from_secs(2)).await;
+    let admin = app.account("admin@exemple.fr", Role::Admin, None).await;
+    let mut held = Vec::new();
+    for _ in 0..pool_size(&app) {
+        held.push(app.db().begin().await.unwrap());
+    }
+
+    assert_not_ready_within_a_second(&app).await;
+    let started = Instant::now();
+    let query = json!({ "query": "{ themes { name } }" });
+    assert_told_to_retry(app.post_graphql(query.clone()).await).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500)
+            && started.elapsed() < Duration::from_secs(8),
+        "failed after {:?}, not at the acquire timeout",
+        started.elapsed()
+    );
+    assert_told_to_retry(app.post_graphql_as(&admin.token, query).await).await;
+
+    for transaction in held {
+        transaction.rollback().await.unwrap();
+    }
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+    let data = app.data("{ themes { name } }").await;
+    assert_eq!(data["themes"].as_array().unwrap().len(), 6);
+}
+
+/// Whether a statement of the test's database waits for a lock.
+async fn waits_for_a_lock(server: &str, name: &str) -> bool {
+    let admin = sea_orm::Database::connect(server).await.unwrap();
+    let waiting = admin
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT 1 FROM pg_stat_activity
+             WHERE datname = $1 AND wait_event_type = 'Lock' AND query LIKE 'INSERT%'",
+            [name.into()],
+        ))
+        .await
+        .unwrap()
+        .is_some();
+    admin.close().await.ok();
+    waiting
+}
+
+#[tokio::test]
+async fn an_outage_in_the_middle_of_a_mutation_is_told_to_retry_and_writes_nothing() {
+    let app = Arc::new(TestApp::with_demo_and_acquire_timeout(Duration::from_secs(1)).await);
+    let Some((server, name)) = postgres_database(&app) else {
+        return;
+    };
+    let admin = app.account("admin@exemple.fr", Role::Admin, None).await;
+    // Another session lets the mutation read the accounts but holds its INSERT, so the
+    // outage comes while its transaction is open.
+    let other = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let holding = other.begin().await.unwrap();
+    holding
+        .execute_unprepared("LOCK TABLE app_user IN SHARE MODE")
+        .await
+        .unwrap();
+    let mutation = tokio::spawn({
+        let (app, token) = (app.clone(), admin.token.clone());
+        async move {
+            app.post_graphql_as(
+                &token,
+                json!({ "query": CREATE_USER, "variables": { "email": "pendant@exemple.fr" } }),
+            )
+            .await
+        }
+    });
+    let started = Instant::now();
+    while !waits_for_a_lock(&server, &name).await {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the mutation reaches its INSERT"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    set_reachable(&server, &name, false).await;
+    assert_told_to_retry(mutation.await.unwrap()).await;
+    drop(holding);
+    other.close().await.ok();
+
+    set_reachable(&server, &name, true).await;
+    // The first statements back may still meet connections the outage cut.
+    let mut users = Err(sea_orm::DbErr::RecordNotFound("not read yet".to_owned()));
+    for _ in 0..50 {
+        users = entity::user::Entity::find().all(app.db()).await;
+        if users.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let stored = users
+        .unwrap()
+        .into_iter()
+        .any(|user| user.email == "pendant@exemple.fr");
+    assert!(!stored, "the interrupted mutation wrote nothing");
+}
+
+#[tokio::test]
+async fn a_write_locked_out_by_another_writer_is_told_to_retry() {
+    let app = TestApp::with_demo().await;
+    // PostgreSQL waits for a lock as long as it is held: SQLite only.
+    if postgres_database(&app).is_some() {
+        return;
+    }
+    let admin = app.account("admin@exemple.fr", Role::Admin, None).await;
+    // Another process writing to the file (an import, a backup restored) holds its lock.
+    let other = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let holding = other.begin().await.unwrap();
+    holding
+        .execute_unprepared("CREATE TABLE held_by_another_writer (id INTEGER)")
+        .await
+        .unwrap();
+    let create = |email: &str| {
+        app.post_graphql_as(
+            &admin.token,
+            json!({ "query": CREATE_USER, "variables": { "email": email } }),
+        )
+    };
+    // Refused at once: the mutation's transaction read before it writes, and SQLite does not
+    // wait to turn a read into a write while another connection writes.
+    let started = Instant::now();
+    assert_told_to_retry(create("pendant@exemple.fr").await).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "refused after {:?}",
+        started.elapsed()
+    );
+
+    holding.rollback().await.unwrap();
+    other.close().await.ok();
+    let response = create("pendant@exemple.fr").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["data"]["createUser"]["user"]["id"].is_string(),
+        "{body}"
+    );
 }
 
 const CREATE_USER: &str = "mutation ($email: String!) {
@@ -125,6 +331,8 @@ async fn every_write_acknowledged_while_the_database_goes_away_and_back_is_store
                     {
                         acknowledged.lock().unwrap().push(email);
                     } else {
+                        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+                        assert_eq!(error_codes(&body), ["SERVICE_UNAVAILABLE"], "{body}");
                         *failed.lock().unwrap() += 1;
                     }
                 }
