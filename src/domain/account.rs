@@ -1,6 +1,7 @@
 //! The values an account is made of, parsed at the edge: an e-mail address, a display
 //! name, a password strong enough to keep.
 
+use super::input_text::{Lines, check_characters};
 use crate::error::AppError;
 
 /// The fewest characters a password may have.
@@ -17,6 +18,7 @@ pub struct Email(String);
 impl Email {
     pub fn parse(field: &str, value: &str) -> Result<Self, AppError> {
         let email = value.trim().to_lowercase();
+        check_characters(field, &email, Lines::One)?;
         let well_formed = email.chars().count() <= MAX_EMAIL_CHARS
             && !email.chars().any(char::is_whitespace)
             && match email.split_once('@') {
@@ -44,7 +46,7 @@ impl Email {
     }
 }
 
-/// A display name: not blank, at most 100 characters.
+/// A display name: not blank, one line, at most 100 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisplayName(String);
 
@@ -54,6 +56,7 @@ impl DisplayName {
         if name.is_empty() {
             return Err(AppError::bad_input(field, "must not be blank"));
         }
+        check_characters(field, name, Lines::One)?;
         if name.chars().count() > MAX_DISPLAY_NAME_CHARS {
             return Err(AppError::bad_input(
                 field,

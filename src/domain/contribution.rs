@@ -10,6 +10,7 @@ use entity::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::input_text::{Lines, check_characters};
 use crate::error::AppError;
 
 const MAX_TITLE_CHARS: usize = 200;
@@ -84,12 +85,13 @@ fn check_length(field: &str, text: &str, max: usize) -> Result<(), AppError> {
     Ok(())
 }
 
-fn required_text(field: &str, text: &str, max: usize) -> Result<String, AppError> {
+fn required_text(field: &str, text: &str, max: usize, lines: Lines) -> Result<String, AppError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(AppError::bad_input(field, "must not be blank"));
     }
     check_length(field, text, max)?;
+    check_characters(field, text, lines)?;
     Ok(text.to_owned())
 }
 
@@ -99,6 +101,7 @@ fn optional_text(field: &str, patch: Patch<String>) -> Result<Patch<String>, App
         Patch::Set(text) if text.trim().is_empty() => Ok(Patch::Clear),
         Patch::Set(text) => {
             check_length(field, &text, MAX_TEXT_CHARS)?;
+            check_characters(field, &text, Lines::Many)?;
             Ok(Patch::Set(text.trim().to_owned()))
         }
         Patch::Clear => Ok(Patch::Clear),
@@ -123,13 +126,19 @@ impl InitiativeChanges {
     pub fn validated(mut self, prefix: &str) -> Result<Self, AppError> {
         let field = |name: &str| format!("{prefix}.{name}");
         if let Some(title) = &self.title {
-            self.title = Some(required_text(&field("title"), title, MAX_TITLE_CHARS)?);
+            self.title = Some(required_text(
+                &field("title"),
+                title,
+                MAX_TITLE_CHARS,
+                Lines::One,
+            )?);
         }
         if let Some(summary) = &self.summary {
             self.summary = Some(required_text(
                 &field("summary"),
                 summary,
                 MAX_SUMMARY_CHARS,
+                Lines::Many,
             )?);
         }
         for (name, text) in [
@@ -234,11 +243,25 @@ impl ExperienceChanges {
         Ok(Self {
             title: self
                 .title
-                .map(|title| required_text(&format!("{prefix}.title"), &title, MAX_TITLE_CHARS))
+                .map(|title| {
+                    required_text(
+                        &format!("{prefix}.title"),
+                        &title,
+                        MAX_TITLE_CHARS,
+                        Lines::One,
+                    )
+                })
                 .transpose()?,
             body: self
                 .body
-                .map(|body| required_text(&format!("{prefix}.body"), &body, MAX_TEXT_CHARS))
+                .map(|body| {
+                    required_text(
+                        &format!("{prefix}.body"),
+                        &body,
+                        MAX_TEXT_CHARS,
+                        Lines::Many,
+                    )
+                })
                 .transpose()?,
         })
     }

@@ -7,6 +7,7 @@ pub mod caller;
 pub mod contribution;
 pub mod erasure;
 pub mod initiative_query;
+pub mod input_text;
 pub mod login_throttle;
 pub mod moderation;
 pub mod page;

@@ -4,14 +4,17 @@
 use chrono::NaiveDate;
 use entity::enums::TerritoryKind;
 
-use super::text::sort_key;
+use super::{
+    input_text::{Lines, check_characters},
+    text::sort_key,
+};
 use crate::error::AppError;
 
 const MAX_NAME_CHARS: usize = 200;
 const MAX_SLUG_CHARS: usize = 80;
 const MAX_URL_CHARS: usize = 2048;
 
-/// A name or title: trimmed, not blank, at most 200 characters.
+/// A name or title: trimmed, not blank, one line, at most 200 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name(String);
 
@@ -21,6 +24,7 @@ impl Name {
         if name.is_empty() {
             return Err(AppError::bad_input(field, "must not be blank"));
         }
+        check_characters(field, name, Lines::One)?;
         if name.chars().count() > MAX_NAME_CHARS {
             return Err(AppError::bad_input(
                 field,

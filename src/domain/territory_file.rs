@@ -6,7 +6,7 @@
 
 use entity::enums::TerritoryKind;
 
-use super::reference::OfficialCode;
+use super::reference::{Name, OfficialCode};
 
 /// Which official file it is, and the kind of territory each line describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,17 +223,21 @@ fn code(
         .map_err(|error| (error.public_message(), None))
 }
 
+/// A name as every name entering Communs: one line, no control character, no
+/// bidirectional override, at most 200 characters.
 fn name(columns: &Columns, row: &[String], column: &str, code: &str) -> Result<String, LineError> {
-    columns
+    let raw = columns
         .get(column, row)
         .filter(|value| !value.is_empty())
-        .map(str::to_owned)
         .ok_or_else(|| {
             (
                 format!("the column {column} is missing or empty"),
                 Some(code.to_owned()),
             )
-        })
+        })?;
+    Name::parse(column, raw)
+        .map(Name::into_inner)
+        .map_err(|error| (error.public_message(), Some(code.to_owned())))
 }
 
 fn read_line(
@@ -372,6 +376,26 @@ mod tests {
         let lines: Vec<usize> = file.malformed.iter().map(|m| m.line).collect();
         assert_eq!(lines, [4, 5]);
         assert_eq!(file.malformed[1].code.as_deref(), Some("57464"));
+    }
+
+    #[test]
+    fn names_with_control_characters_or_overrides_are_refused_lines() {
+        let file = read(
+            "REG,LIBELLE\n\
+             44,Grand Est\n\
+             11,\u{1b}[31mÎle-de-France\n\
+             32,Hauts\u{202e}-de-France\n\
+             53,Bretagne\tOuest\n",
+        )
+        .unwrap();
+        assert_eq!(file.lines.len(), 1);
+        let refused: Vec<(usize, Option<&str>)> = file
+            .malformed
+            .iter()
+            .map(|m| (m.line, m.code.as_deref()))
+            .collect();
+        assert_eq!(refused, [(3, Some("11")), (4, Some("32")), (5, Some("53"))]);
+        assert!(file.malformed[0].message.contains("libelle"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod enums;
 pub mod experience;
 pub mod id;
 pub mod initiative;
+pub mod input_policy;
 pub mod limits;
 pub mod meeting;
 pub mod meeting_admin;

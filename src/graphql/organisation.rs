@@ -71,7 +71,7 @@ impl Organisation {
 pub struct OrganisationFilter {
     /// Organisations of any of these kinds.
     pub kinds: Option<Vec<OrganisationKind>>,
-    /// Organisations whose name contains this text, ignoring case.
+    /// Organisations whose name contains this text, ignoring case. At most 200 characters.
     pub name_contains: Option<String>,
 }
 

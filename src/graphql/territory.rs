@@ -154,7 +154,7 @@ pub struct TerritoryFilter {
     pub kinds: Option<Vec<TerritoryKind>>,
     /// Territories contained in this one, at any depth (not itself).
     pub within_id: Option<ID>,
-    /// Territories whose name contains this text, ignoring case.
+    /// Territories whose name contains this text, ignoring case. At most 200 characters.
     pub name_contains: Option<String>,
 }
 

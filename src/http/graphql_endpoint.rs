@@ -31,6 +31,7 @@ use crate::{
     error::{AppError, UNAVAILABLE_RETRY_AFTER_SECS},
     graphql::{
         context::{RequestOrigin, RequestState},
+        input_policy::{ArgumentPositions, INPUT_TYPES, InputRefusal},
         limits::Refusal,
     },
     store::batching::{BatchQueue, Batched},
@@ -135,6 +136,24 @@ impl RequestRefused {
             }
             Refusal::FragmentCycle(_) => Self::new(status, "GRAPHQL_VALIDATION_FAILED", message),
         }
+    }
+
+    /// A value refused by the input policy, before the document runs: answered as
+    /// async-graphql answers a value that does not fit its type.
+    fn input(refusal: InputRefusal, media: MediaType) -> Self {
+        let status = match media {
+            MediaType::Json => StatusCode::OK,
+            MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
+        };
+        let (code, field, message) = match refusal {
+            InputRefusal::BadInput { field, message } => ("BAD_USER_INPUT", field, message),
+            InputRefusal::QuotedEnum { field, message } => {
+                ("GRAPHQL_VALIDATION_FAILED", field, message)
+            }
+        };
+        let mut refused = Self::new(status, code, message);
+        refused.details.push(("field", json!(field)));
+        refused
     }
 
     pub fn respond(self, request_id: &str, media: MediaType) -> HttpResponse {
@@ -327,10 +346,21 @@ async fn execute(
     }
     let document = state.documents.parse(&request.query);
     let mut operation = None;
+    let mut positions = ArgumentPositions::default();
     if let Some(document) = &document {
         if let Err(refusal) = limits.check_document(document, &request.variables) {
             return RequestRefused::in_document(refusal, media).respond(request_id, media);
         }
+        positions = match INPUT_TYPES.check(
+            document,
+            request.operation_name.as_deref(),
+            &request.variables,
+        ) {
+            Ok(positions) => positions,
+            Err(refusal) => {
+                return RequestRefused::input(refusal, media).respond(request_id, media);
+            }
+        };
         operation = operation_type(document, request.operation_name.as_deref());
         if method == Method::GET
             && operation.is_some_and(|operation| operation != OperationType::Query)
@@ -364,6 +394,7 @@ async fn execute(
         request,
         origin,
         document.as_deref(),
+        &positions,
         reading_only,
         request_id,
     );
@@ -404,6 +435,7 @@ async fn run(
     request: async_graphql::Request,
     origin: RequestOrigin,
     document: Option<&ExecutableDocument>,
+    positions: &ArgumentPositions,
     reading_only: bool,
     request_id: &str,
 ) -> Response {
@@ -432,7 +464,7 @@ async fn run(
             &variables,
         );
     }
-    label_errors(&mut response, request_id, document.is_some());
+    label_errors(&mut response, request_id, document.is_some(), positions);
     response
 }
 
@@ -492,8 +524,14 @@ fn respond(
 }
 
 /// Gives every error a code and the request id. Errors from resolvers already carry their
-/// code; the others come from parsing or validating the query.
-fn label_errors(response: &mut Response, request_id: &str, query_parses: bool) {
+/// code; the others come from parsing or validating the query. A value that does not fit
+/// its type names its argument: from the message, or else from where the error stands.
+fn label_errors(
+    response: &mut Response,
+    request_id: &str,
+    query_parses: bool,
+    positions: &ArgumentPositions,
+) {
     for error in &mut response.errors {
         let has_code = error
             .extensions
@@ -503,8 +541,15 @@ fn label_errors(response: &mut Response, request_id: &str, query_parses: bool) {
         if !has_code {
             let code = fallback_code(&error.message, query_parses);
             extensions.set("code", code);
+            let field = argument_named_in(&error.message).or_else(|| {
+                error
+                    .locations
+                    .iter()
+                    .find_map(|pos| positions.at(*pos))
+                    .map(str::to_owned)
+            });
             if code == "BAD_USER_INPUT"
-                && let Some(field) = argument_named_in(&error.message)
+                && let Some(field) = field
             {
                 extensions.set("field", field.as_str());
             }

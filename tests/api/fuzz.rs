@@ -77,6 +77,9 @@ const PIECES: &[&str] = &[
     "|",
     "@",
     "initiatives(filter: { startedFrom: \"2020-02-30\" })",
+    "initiatives(filter: { audiences: [\"CHILDREN\"] })",
+    "territories(filter: { nameContains: \"\\u202e\\u001b[2J\" })",
+    "initiatives(first: 4294967296)",
     "{ themes { name } }",
 ];
 
@@ -221,11 +224,497 @@ async fn random_and_mutated_requests_never_get_a_5xx() {
             !status.is_server_error(),
             "FUZZ_SEED={seed} round {round}: {status} for {shown}: {text}"
         );
+        let answer = serde_json::from_str::<Value>(&text);
         assert!(
-            serde_json::from_str::<Value>(&text).is_ok(),
+            answer.is_ok(),
             "FUZZ_SEED={seed} round {round}: not JSON for {shown}: {text}"
         );
+        for error in answer.unwrap()["errors"].as_array().into_iter().flatten() {
+            let extensions = &error["extensions"];
+            assert_ne!(
+                extensions["code"], "INTERNAL_SERVER_ERROR",
+                "FUZZ_SEED={seed} round {round}: {shown}: {text}"
+            );
+            assert!(
+                extensions["code"] != "BAD_USER_INPUT" || extensions["field"].is_string(),
+                "FUZZ_SEED={seed} round {round}: BAD_USER_INPUT without a field for {shown}: {text}"
+            );
+        }
     }
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
     app.data("{ themes { name } }").await;
+}
+
+/// Every type of the schema, as introspection tells it.
+const INTROSPECTION: &str = "{ __schema { queryType { name } mutationType { name }
+    types { kind name possibleTypes { name }
+        fields { name args { name type { ...Ref } defaultValue } type { ...Ref } }
+        inputFields { name type { ...Ref } defaultValue }
+        enumValues { name } } } }
+    fragment Ref on __Type { kind name ofType { kind name ofType { kind name
+        ofType { kind name ofType { kind name } } } } }";
+
+/// A type as a field or an argument refers to it.
+#[derive(Debug, Clone)]
+enum TypeRef {
+    NonNull(Box<TypeRef>),
+    List(Box<TypeRef>),
+    Named(String),
+}
+
+impl TypeRef {
+    fn of(json: &Value) -> Self {
+        match json["kind"].as_str() {
+            Some("NON_NULL") => Self::NonNull(Box::new(Self::of(&json["ofType"]))),
+            Some("LIST") => Self::List(Box::new(Self::of(&json["ofType"]))),
+            _ => Self::Named(json["name"].as_str().unwrap_or_default().to_owned()),
+        }
+    }
+
+    fn base(&self) -> &str {
+        match self {
+            Self::NonNull(inner) | Self::List(inner) => inner.base(),
+            Self::Named(name) => name,
+        }
+    }
+
+    /// As written in a variable definition.
+    fn written(&self) -> String {
+        match self {
+            Self::NonNull(inner) => format!("{}!", inner.written()),
+            Self::List(inner) => format!("[{}]", inner.written()),
+            Self::Named(name) => name.clone(),
+        }
+    }
+}
+
+/// One step from the root to a field: a field (with its required arguments) or a fragment.
+#[derive(Debug, Clone)]
+enum Step {
+    Field(String),
+    On(String),
+}
+
+/// A place in an argument's value: a field of an input, or the first item of a list.
+#[derive(Debug, Clone)]
+enum Place {
+    Field(String),
+    First,
+}
+
+/// A scalar or enum within an argument: where it is, and its type.
+#[derive(Debug, Clone)]
+struct Leaf {
+    places: Vec<Place>,
+    /// The field name an error gives it: `input.organisations[0].organisationId`.
+    field: String,
+    type_name: String,
+}
+
+struct Introspected {
+    types: std::collections::HashMap<String, Value>,
+    roots: Vec<(&'static str, String)>,
+}
+
+impl Introspected {
+    async fn of(app: &TestApp) -> Self {
+        let data = app.data(INTROSPECTION).await;
+        let schema = &data["__schema"];
+        let types = schema["types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|ty| (ty["name"].as_str().unwrap().to_owned(), ty.clone()))
+            .collect();
+        let mut roots = vec![(
+            "query",
+            schema["queryType"]["name"].as_str().unwrap().to_owned(),
+        )];
+        if let Some(mutation) = schema["mutationType"]["name"].as_str() {
+            roots.push(("mutation", mutation.to_owned()));
+        }
+        Self { types, roots }
+    }
+
+    fn kind(&self, name: &str) -> &str {
+        self.types[name]["kind"].as_str().unwrap_or_default()
+    }
+
+    fn list<'a>(&'a self, name: &str, key: &str) -> impl Iterator<Item = &'a Value> {
+        self.types[name][key].as_array().into_iter().flatten()
+    }
+
+    /// A valid value of `ty`, with the required fields of inputs only.
+    fn dummy(&self, ty: &TypeRef) -> Value {
+        match ty {
+            TypeRef::NonNull(inner) => self.dummy(inner),
+            TypeRef::List(inner) => json!([self.dummy(inner)]),
+            TypeRef::Named(name) => match (self.kind(name), name.as_str()) {
+                ("ENUM", _) => self.types[name]["enumValues"][0]["name"].clone(),
+                ("INPUT_OBJECT", _) => {
+                    let mut object = Map::new();
+                    for field in self.list(name, "inputFields") {
+                        let field_type = TypeRef::of(&field["type"]);
+                        if matches!(field_type, TypeRef::NonNull(_))
+                            && field["defaultValue"].is_null()
+                        {
+                            object.insert(
+                                field["name"].as_str().unwrap().to_owned(),
+                                self.dummy(&field_type),
+                            );
+                        }
+                    }
+                    Value::Object(object)
+                }
+                (_, "Int") => json!(1),
+                (_, "Float") => json!(1.5),
+                (_, "Boolean") => json!(true),
+                (_, "Date") => json!("2020-01-01"),
+                (_, "DateTime") => json!("2020-01-01T00:00:00Z"),
+                (_, "JSON") => json!({}),
+                _ => json!("x"),
+            },
+        }
+    }
+
+    /// A valid value of `ty` holding `value` at `places`.
+    fn value_with(&self, ty: &TypeRef, places: &[Place], value: &Value) -> Value {
+        let Some((place, rest)) = places.split_first() else {
+            return value.clone();
+        };
+        match (ty, place) {
+            (TypeRef::NonNull(inner), _) => self.value_with(inner, places, value),
+            (TypeRef::List(inner), Place::First) => json!([self.value_with(inner, rest, value)]),
+            (TypeRef::Named(name), Place::Field(field)) => {
+                let mut object = self.dummy(ty);
+                let field_type = self
+                    .list(name, "inputFields")
+                    .find(|candidate| candidate["name"] == field.as_str())
+                    .map(|candidate| TypeRef::of(&candidate["type"]))
+                    .unwrap();
+                object[field.as_str()] = self.value_with(&field_type, rest, value);
+                object
+            }
+            _ => unreachable!("{ty:?} at {place:?}"),
+        }
+    }
+
+    /// `value` as a GraphQL literal of type `ty`: enum values unquoted, but for a
+    /// `{ "quoted": value }` put where an enum is expected.
+    fn literal(&self, ty: &TypeRef, value: &Value) -> String {
+        let inner = match ty {
+            TypeRef::NonNull(inner) => return self.literal(inner, value),
+            TypeRef::List(inner) => Some(&**inner),
+            TypeRef::Named(_) => None,
+        };
+        match value {
+            Value::Array(items) => {
+                let item_type = inner.unwrap_or(ty);
+                let items: Vec<String> = items
+                    .iter()
+                    .map(|item| self.literal(item_type, item))
+                    .collect();
+                format!("[{}]", items.join(", "))
+            }
+            Value::Object(fields) if self.kind(ty.base()) == "INPUT_OBJECT" => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|(name, item)| {
+                        let field_type = self
+                            .list(ty.base(), "inputFields")
+                            .find(|candidate| candidate["name"] == name.as_str())
+                            .map(|candidate| TypeRef::of(&candidate["type"]))
+                            .unwrap();
+                        format!("{name}: {}", self.literal(&field_type, item))
+                    })
+                    .collect();
+                format!("{{{}}}", fields.join(", "))
+            }
+            Value::Object(quoted) if self.kind(ty.base()) == "ENUM" => {
+                graphql_string(quoted["quoted"].as_str().unwrap_or_default())
+            }
+            Value::String(text) if self.kind(ty.base()) == "ENUM" => text.clone(),
+            Value::String(text) => graphql_string(text),
+            other => other.to_string(),
+        }
+    }
+
+    /// The scalars and enums within a value of `ty`.
+    fn leaves(&self, ty: &TypeRef, places: Vec<Place>, field: String, depth: usize) -> Vec<Leaf> {
+        match ty {
+            TypeRef::NonNull(inner) => self.leaves(inner, places, field, depth),
+            TypeRef::List(inner) => {
+                let mut places = places;
+                places.push(Place::First);
+                self.leaves(inner, places, format!("{field}[0]"), depth)
+            }
+            TypeRef::Named(name) if self.kind(name) == "INPUT_OBJECT" => {
+                if depth > 4 {
+                    return Vec::new();
+                }
+                self.list(name, "inputFields")
+                    .flat_map(|input| {
+                        let input_name = input["name"].as_str().unwrap();
+                        let mut places = places.clone();
+                        places.push(Place::Field(input_name.to_owned()));
+                        self.leaves(
+                            &TypeRef::of(&input["type"]),
+                            places,
+                            format!("{field}.{input_name}"),
+                            depth + 1,
+                        )
+                    })
+                    .collect()
+            }
+            TypeRef::Named(name) => vec![Leaf {
+                places,
+                field,
+                type_name: name.clone(),
+            }],
+        }
+    }
+
+    /// The required arguments of `field`, as literals, but for `except`.
+    fn required_arguments(&self, field: &Value, except: Option<&str>) -> Vec<String> {
+        field["args"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|arg| arg["name"].as_str() != except)
+            .filter(|arg| arg["type"]["kind"] == "NON_NULL" && arg["defaultValue"].is_null())
+            .map(|arg| {
+                let ty = TypeRef::of(&arg["type"]);
+                format!(
+                    "{}: {}",
+                    arg["name"].as_str().unwrap(),
+                    self.literal(&ty, &self.dummy(&ty))
+                )
+            })
+            .collect()
+    }
+
+    /// How each object type is reached from a root, by the first path found.
+    fn paths(&self) -> Vec<(String, &'static str, Vec<Step>)> {
+        let mut reached: Vec<(String, &'static str, Vec<Step>)> = Vec::new();
+        let mut queue: std::collections::VecDeque<(String, &'static str, Vec<Step>)> = self
+            .roots
+            .iter()
+            .map(|(operation, root)| (root.clone(), *operation, Vec::new()))
+            .collect();
+        while let Some((name, operation, steps)) = queue.pop_front() {
+            if reached.iter().any(|(seen, ..)| *seen == name) {
+                continue;
+            }
+            for possible in self.list(&name, "possibleTypes") {
+                let possible = possible["name"].as_str().unwrap().to_owned();
+                let mut steps = steps.clone();
+                steps.push(Step::On(possible.clone()));
+                queue.push_back((possible, operation, steps));
+            }
+            for field in self.list(&name, "fields") {
+                let returns = TypeRef::of(&field["type"]).base().to_owned();
+                if matches!(self.kind(&returns), "OBJECT" | "INTERFACE" | "UNION") {
+                    let arguments = self.required_arguments(field, None);
+                    let written = match arguments.is_empty() {
+                        true => field["name"].as_str().unwrap().to_owned(),
+                        false => format!(
+                            "{}({})",
+                            field["name"].as_str().unwrap(),
+                            arguments.join(", ")
+                        ),
+                    };
+                    let mut steps = steps.clone();
+                    steps.push(Step::Field(written));
+                    queue.push_back((returns, operation, steps));
+                }
+            }
+            reached.push((name, operation, steps));
+        }
+        reached
+    }
+}
+
+/// A GraphQL string literal, every control and format character escaped.
+fn graphql_string(text: &str) -> String {
+    let mut literal = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => literal.push_str("\\\""),
+            '\\' => literal.push_str("\\\\"),
+            c if c.is_control() || ('\u{2000}'..='\u{206f}').contains(&c) => {
+                literal.push_str(&format!("\\u{:04X}", u32::from(c)))
+            }
+            c => literal.push(c),
+        }
+    }
+    literal.push('"');
+    literal
+}
+
+/// One argument value to send, and what the answer must be.
+struct Case {
+    document: String,
+    variables: Value,
+    code: &'static str,
+    field: String,
+}
+
+/// Every argument of every field reachable in the schema, and each scalar or enum in it, with
+/// the value `make` gives for it (if any): as a variable and written in the document.
+fn cases(
+    schema: &Introspected,
+    mut make: impl FnMut(&Leaf, usize) -> Vec<(Value, bool, &'static str)>,
+) -> Vec<Case> {
+    let mut cases = Vec::new();
+    let mut counter = 0;
+    for (type_name, operation, steps) in schema.paths() {
+        for field in schema.list(&type_name, "fields") {
+            let field_name = field["name"].as_str().unwrap();
+            let returns = TypeRef::of(&field["type"]);
+            let selection = match schema.kind(returns.base()) {
+                "OBJECT" | "INTERFACE" | "UNION" => " { __typename }",
+                _ => "",
+            };
+            for arg in field["args"].as_array().into_iter().flatten() {
+                let arg_name = arg["name"].as_str().unwrap();
+                let arg_type = TypeRef::of(&arg["type"]);
+                let others = schema.required_arguments(field, Some(arg_name));
+                for leaf in schema.leaves(&arg_type, Vec::new(), arg_name.to_owned(), 0) {
+                    counter += 1;
+                    for (bad, as_variable, code) in make(&leaf, counter) {
+                        let value = schema.value_with(&arg_type, &leaf.places, &bad);
+                        let (written, definitions, variables) = if as_variable {
+                            (
+                                "$v".to_owned(),
+                                format!("($v: {})", arg_type.written()),
+                                json!({ "v": value }),
+                            )
+                        } else {
+                            (schema.literal(&arg_type, &value), String::new(), json!({}))
+                        };
+                        let mut arguments = vec![format!("{arg_name}: {written}")];
+                        arguments.extend(others.iter().cloned());
+                        let mut inner =
+                            format!("{field_name}({}){selection}", arguments.join(", "));
+                        for step in steps.iter().rev() {
+                            inner = match step {
+                                Step::Field(written) => format!("{written} {{ {inner} }}"),
+                                Step::On(on) => format!("... on {on} {{ {inner} }}"),
+                            };
+                        }
+                        cases.push(Case {
+                            document: format!("{operation} {definitions} {{ {inner} }}"),
+                            variables,
+                            code,
+                            field: leaf.field.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    cases
+}
+
+/// Sends every case: each is refused with its code and field, never run, never a 5xx.
+async fn refused_as_expected(app: &TestApp, cases: Vec<Case>) -> usize {
+    let sent = cases.len();
+    for case in cases {
+        let body = app.query_with(&case.document, case.variables.clone()).await;
+        let error = &body["errors"][0];
+        assert!(
+            error["extensions"]["code"] == case.code
+                && error["extensions"]["field"] == case.field.as_str(),
+            "expected {} on {} for {} with {}: {body}",
+            case.code,
+            case.field,
+            case.document,
+            case.variables,
+        );
+        assert!(body["data"].is_null(), "{}: {body}", case.document);
+    }
+    sent
+}
+
+/// Characters the input policy refuses in every string.
+const REFUSED: &[&str] = &[
+    "\u{0}",
+    "\u{1b}[2J",
+    "\u{7}",
+    "\u{7f}",
+    "\u{85}",
+    "\u{9b}31m",
+    "\u{202e}",
+    "\u{2067}",
+];
+
+#[tokio::test]
+async fn every_string_of_the_schema_refuses_nul_and_control_characters_naming_its_field() {
+    let app = TestApp::with_demo_and_settings(|settings| {
+        settings.protection.rate_limit_per_address = 0;
+    })
+    .await;
+    let schema = Introspected::of(&app).await;
+    let cases = cases(&schema, |leaf, counter| {
+        let bad = json!(format!("a{}b", REFUSED[counter % REFUSED.len()]));
+        match leaf.type_name.as_str() {
+            "Int" | "Float" | "Boolean" => Vec::new(),
+            // A JSON string is an enum value in a variable; a literal string is not one.
+            _ if schema.kind(&leaf.type_name) == "ENUM" => vec![(bad, true, "BAD_USER_INPUT")],
+            _ => vec![
+                (bad.clone(), true, "BAD_USER_INPUT"),
+                (bad, false, "BAD_USER_INPUT"),
+            ],
+        }
+    });
+    let sent = refused_as_expected(&app, cases).await;
+    // Every root field with a string argument and more: the walk did reach the schema.
+    assert!(sent > 300, "only {sent} cases");
+}
+
+#[tokio::test]
+async fn every_string_of_the_schema_has_a_length_limit_named_in_its_refusal() {
+    let app = TestApp::with_demo_and_settings(|settings| {
+        settings.protection.rate_limit_per_address = 0;
+    })
+    .await;
+    let schema = Introspected::of(&app).await;
+    let too_long = json!("a".repeat(20_001));
+    let cases = cases(&schema, |leaf, _| match leaf.type_name.as_str() {
+        "String" | "ID" => vec![(too_long.clone(), true, "BAD_USER_INPUT")],
+        _ => Vec::new(),
+    });
+    assert!(refused_as_expected(&app, cases).await > 100);
+}
+
+#[tokio::test]
+async fn every_enum_scalar_and_int_of_the_schema_is_checked_naming_its_field() {
+    let app = TestApp::with_demo_and_settings(|settings| {
+        settings.protection.rate_limit_per_address = 0;
+    })
+    .await;
+    let schema = Introspected::of(&app).await;
+    let cases = cases(&schema, |leaf, _| {
+        let name = leaf.type_name.as_str();
+        let bad = match name {
+            "Int" => json!(1_i64 << 40),
+            "Date" => json!("2020-02-30"),
+            "DateTime" => json!("yesterday"),
+            _ if schema.kind(name) == "ENUM" => {
+                // Quoted in the document: a validation error, as the specification says.
+                let value = &schema.types[name]["enumValues"][0]["name"];
+                return vec![(
+                    json!({ "quoted": value }),
+                    false,
+                    "GRAPHQL_VALIDATION_FAILED",
+                )];
+            }
+            _ => return Vec::new(),
+        };
+        vec![
+            (bad.clone(), true, "BAD_USER_INPUT"),
+            (bad, false, "BAD_USER_INPUT"),
+        ]
+    });
+    assert!(refused_as_expected(&app, cases).await > 50);
 }

@@ -17,6 +17,7 @@ mod fuzz;
 mod http;
 mod http_discipline;
 mod initiatives;
+mod input_policy;
 mod introspection;
 mod limits;
 mod logs;

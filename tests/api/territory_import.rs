@@ -263,3 +263,27 @@ fn an_unknown_file_is_refused_with_its_header() {
     assert!(!output.status.success());
     assert!(stderr(&output).contains("unknown file"), "{output:?}");
 }
+
+#[tokio::test]
+async fn names_with_terminal_escapes_or_overrides_are_refused_lines_never_stored() {
+    let app = TestApp::empty().await;
+    let output = import(&app, "v_region_2024_controls.csv", false);
+    assert!(output.status.success(), "{output:?}");
+    let errors = stderr(&output);
+    for (line, code) in [(3, "11"), (4, "32"), (5, "53")] {
+        assert!(
+            errors.contains(&format!(
+                "v_region_2024_controls.csv:{line}: malformed line ({code})"
+            )),
+            "line {line}: {errors}"
+        );
+    }
+    assert!(stdout(&output).contains("3 malformed lines skipped"));
+    let names = app
+        .data("{ territories(filter: { kinds: [REGION] }) { nodes { name } } }")
+        .await;
+    assert_eq!(
+        names["territories"]["nodes"],
+        json!([{ "name": "Grand Est" }])
+    );
+}
