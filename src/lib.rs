@@ -82,13 +82,24 @@ impl Database {
 /// The router of the service over an open, migrated database.
 pub fn app(db: &DatabaseConnection, settings: &HttpSettings) -> Router {
     let protection = &settings.protection;
+    let stats = Arc::new(store::stats_cache::StatsCache::new(settings.stats_cache));
+    let responses = Arc::new(http::PublicResponses::new(settings.response_cache));
+    let reference = Arc::new(store::reference_rows::ReferenceRows::new(
+        settings.reference_cache,
+    ));
+    // The follower's statements are not a request's: the statement counter measures what
+    // requests cost.
+    let mut follower_db = db.clone();
+    follower_db.set_metric_callback(|_| {});
+    let changes = events::ChangeStream::start(follower_db, {
+        let (stats, responses, reference) = (stats.clone(), responses.clone(), reference.clone());
+        Box::new(move |_| http::forget_kept(&stats, &responses, &reference))
+    });
     let state = AppState {
         db: db.clone(),
-        stats: Arc::new(store::stats_cache::StatsCache::new(settings.stats_cache)),
-        responses: Arc::new(http::PublicResponses::new(settings.response_cache)),
-        reference: Arc::new(store::reference_rows::ReferenceRows::new(
-            settings.reference_cache,
-        )),
+        stats,
+        responses,
+        reference,
         documents: Arc::default(),
         schema: graphql::build_schema_with(graphql::SchemaSettings {
             introspection: protection.introspection,
@@ -97,6 +108,7 @@ pub fn app(db: &DatabaseConnection, settings: &HttpSettings) -> Router {
         tokens: settings.tokens.clone(),
         erasure_key: settings.erasure_key.clone(),
         protection: Arc::new(http::Protection::new(protection)),
+        changes,
     };
     http::router(state, settings)
 }

@@ -14,7 +14,10 @@
 //!
 //! Events hold ids and kinds, never personal data: who may see one is in its audience.
 
+pub mod follower;
 pub mod outbox;
+
+pub use follower::ChangeStream;
 
 use chrono::{DateTime, Utc};
 use entity::enums::ModerationStatus;

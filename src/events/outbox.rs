@@ -15,7 +15,7 @@ use super::{Audience, Change, ChangeKind, Committed};
 pub const CHANNEL: &str = "communs_changes";
 
 /// The key of the transaction-scoped advisory lock that orders appends by commit.
-const APPEND_LOCK: i64 = 0x636f_6d6d_756e_73;
+const APPEND_LOCK: i64 = 0x0063_6f6d_6d75_6e73;
 
 #[tracing::instrument(skip_all, fields(changes = changes.len()))]
 pub(super) async fn append(
@@ -65,20 +65,30 @@ pub(super) async fn append(
     Ok(())
 }
 
+/// What a reader gets from the stream at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    /// The changes after the position asked for, oldest first.
+    pub changes: Vec<Committed>,
+    /// Where the reader is after this page: the last sequence read, even when that row
+    /// was one this version cannot read (written by a later version, and skipped).
+    pub position: Option<i64>,
+}
+
 /// Up to `limit` changes after `after`, oldest first. Every change before the last one
 /// returned is committed or never will be: a reader may move its position to it.
-pub async fn read_after(
-    db: &impl ConnectionTrait,
-    after: i64,
-    limit: u64,
-) -> Result<Vec<Committed>, DbErr> {
+pub async fn read_after(db: &impl ConnectionTrait, after: i64, limit: u64) -> Result<Page, DbErr> {
     let rows = change_event::Entity::find()
         .filter(change_event::Column::Sequence.gt(after))
         .order_by_asc(change_event::Column::Sequence)
         .limit(limit)
         .all(db)
         .await?;
-    Ok(rows.into_iter().filter_map(committed).collect())
+    let position = rows.last().map(|row| row.sequence);
+    Ok(Page {
+        changes: rows.into_iter().filter_map(committed).collect(),
+        position,
+    })
 }
 
 /// The sequence of the newest change, or 0 when the stream is empty.

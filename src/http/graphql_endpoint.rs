@@ -420,8 +420,10 @@ async fn execute(
             let response = run.await;
             // A mutation, or a document that did not parse (nothing ran then).
             if operation.is_none_or(|operation| operation == OperationType::Mutation) {
-                // What it wrote is committed: what is read from now on must see it.
+                // What it wrote is committed: what is read from now on must see it, and
+                // the stream has news for this replica's listeners.
                 state.catalogue_changed();
+                state.changes.wake();
             }
             respond(response, media, max_bytes, request_id)
         }

@@ -9,7 +9,10 @@
 use async_graphql::{BatchRequest, ParseRequestError, Request};
 use axum::{
     body::Bytes,
-    extract::{FromRequest, Query, Request as HttpRequest, rejection::BytesRejection},
+    extract::{
+        FromRequest, Query, Request as HttpRequest,
+        rejection::{BytesRejection, FailedToBufferBody},
+    },
     http::Method,
 };
 use serde::Deserialize;
@@ -41,12 +44,7 @@ impl<S: Send + Sync> FromRequest<S> for GraphqlRequest {
             Bytes::from_request(request, state)
                 .await
                 .map_err(|rejection| match rejection {
-                    BytesRejection::FailedToBufferBody(failed)
-                        if matches!(
-                            failed,
-                            axum::extract::rejection::FailedToBufferBody::LengthLimitError(_)
-                        ) =>
-                    {
+                    BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
                         RequestRefused::from(ParseRequestError::PayloadTooLarge)
                     }
                     _ => RequestRefused::from(ParseRequestError::Io(std::io::Error::other(

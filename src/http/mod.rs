@@ -45,6 +45,7 @@ use crate::{
         DEFAULT_STATS_CACHE_SECS, ProtectionConfig,
     },
     domain::erasure::ErasureKey,
+    events::ChangeStream,
     graphql::{CommunsSchema, limits::QueryLimits},
     store::{reference_rows::ReferenceRows, stats_cache::StatsCache},
 };
@@ -68,15 +69,23 @@ pub struct AppState {
     /// Keys the tombstones an erasure leaves.
     pub erasure_key: Arc<ErasureKey>,
     pub protection: Arc<Protection>,
+    /// The change stream as this replica follows it.
+    pub changes: ChangeStream,
 }
 
 impl AppState {
     /// Forgets what is kept from the catalogue: something may have been written.
     pub fn catalogue_changed(&self) {
-        self.stats.catalogue_changed();
-        self.responses.catalogue_changed();
-        self.reference.catalogue_changed();
+        forget_kept(&self.stats, &self.responses, &self.reference);
     }
+}
+
+/// Forgets every answer, figure and reference row kept: something was written, here or on
+/// another replica.
+pub fn forget_kept(stats: &StatsCache, responses: &PublicResponses, reference: &ReferenceRows) {
+    stats.catalogue_changed();
+    responses.catalogue_changed();
+    reference.catalogue_changed();
 }
 
 /// The defences of `/graphql`, shared by every request.
