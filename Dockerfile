@@ -1,12 +1,18 @@
 # syntax=docker/dockerfile:1
 
+# Needs BuildKit (the default builder since Docker 23; `DOCKER_BUILDKIT=1` before) for the
+# cache mounts below.
+#
 # Build stage: compiles the `communs` binary. The cargo registry and the target folder are
-# cache mounts, so a rebuild only recompiles what changed.
+# cache mounts, so a rebuild only recompiles what changed. Every workspace member is copied
+# (cargo reads them all, even to build one binary); tests/api/packaging.rs checks it.
 FROM rust:1.95-bookworm AS builder
 WORKDIR /build
 COPY Cargo.toml Cargo.lock ./
 COPY entity ./entity
 COPY migration ./migration
+COPY bench/Cargo.toml ./bench/Cargo.toml
+COPY bench/src ./bench/src
 COPY src ./src
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/usr/local/cargo/git \
@@ -19,8 +25,9 @@ FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
-    && groupadd --system communs \
-    && useradd --system --gid communs --home-dir /var/lib/communs --shell /usr/sbin/nologin communs \
+    && groupadd --system --gid 10001 communs \
+    && useradd --system --uid 10001 --gid communs --home-dir /var/lib/communs \
+        --shell /usr/sbin/nologin communs \
     && mkdir -p /var/lib/communs \
     && chown communs:communs /var/lib/communs
 COPY --from=builder /usr/local/bin/communs /usr/local/bin/communs
@@ -30,6 +37,10 @@ ENV LISTEN_ADDR=0.0.0.0:8080 \
 USER communs
 WORKDIR /var/lib/communs
 EXPOSE 8080
+
+# Ready once the database answers; `/readyz` waits half a second at most for it.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
+    CMD curl -fsS http://localhost:8080/readyz || exit 1
 
 # No ENTRYPOINT: `docker run IMAGE` serves, and any other command replaces this one, e.g.
 # `docker compose run --rm communs communs seed-demo`.

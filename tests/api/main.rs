@@ -23,6 +23,7 @@ mod limits;
 mod logs;
 mod moderation;
 mod nodes;
+mod packaging;
 mod personal_data;
 mod privacy;
 mod public_answers;
