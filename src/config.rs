@@ -29,6 +29,30 @@ const DEFAULT_SHUTDOWN_DRAIN_SECS: u64 = 20;
 /// The shortest signing secret accepted: 256 bits, the size of an HS256 key.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
+/// The address to listen on: an IP address and a port (`127.0.0.1:8080`, `[::]:8080`), or a
+/// host name and a port (`localhost:8080`), resolved once at start-up.
+fn listen_address(value: &str) -> Result<SocketAddr, ConfigError> {
+    if let Ok(address) = value.parse::<SocketAddr>() {
+        return Ok(address);
+    }
+    let refused = |why: String| {
+        ConfigError::new(
+            "LISTEN_ADDR",
+            format!("expected IP:PORT or HOST:PORT, e.g. 127.0.0.1:8080, got `{value}`: {why}"),
+        )
+    };
+    let Some((host, port)) = value.rsplit_once(':') else {
+        return Err(refused("no port".to_owned()));
+    };
+    let port = port
+        .parse::<u16>()
+        .map_err(|_| refused(format!("`{port}` is not a port")))?;
+    std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+        .map_err(|error| refused(error.to_string()))?
+        .next()
+        .ok_or_else(|| refused(format!("`{host}` has no address")))
+}
+
 /// A setting that could not be used, with its name.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid setting {setting}: {message}")]
@@ -241,13 +265,11 @@ impl Config {
                 )),
             })
             .transpose()?;
-        let listen_addr = non_empty("LISTEN_ADDR")
-            .unwrap_or_else(|| DEFAULT_LISTEN_ADDR.to_owned())
-            .trim()
-            .parse::<SocketAddr>()
-            .map_err(|error| {
-                ConfigError::new("LISTEN_ADDR", format!("expected HOST:PORT ({error})"))
-            })?;
+        let listen_addr = listen_address(
+            non_empty("LISTEN_ADDR")
+                .unwrap_or_else(|| DEFAULT_LISTEN_ADDR.to_owned())
+                .trim(),
+        )?;
         let log_format = non_empty("LOG_FORMAT")
             .map(|value| value.parse::<LogFormat>())
             .transpose()
@@ -507,6 +529,21 @@ mod tests {
         );
         assert_eq!(config.listen_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(config.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn the_listen_address_may_name_a_host() {
+        let config = Config::from_lookup(|name| {
+            (name == "LISTEN_ADDR").then(|| "localhost:8081".to_owned())
+        })
+        .unwrap();
+        assert!(config.listen_addr.ip().is_loopback());
+        assert_eq!(config.listen_addr.port(), 8081);
+        let refused = Config::from_lookup(|name| {
+            (name == "LISTEN_ADDR").then(|| "localhost:http".to_owned())
+        })
+        .unwrap_err();
+        assert!(refused.message.contains("IP:PORT"), "{}", refused.message);
     }
 
     #[test]

@@ -128,7 +128,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         let report = demo::load(&database.connection, &erasure_key)
             .await
             .map_err(describe)?;
-        tracing::info!(?report, "empty embedded database: demo dataset loaded");
+        tracing::info!(
+            territories = report.territories,
+            themes = report.themes,
+            organisations = report.organisations,
+            professionals = report.professionals,
+            meetings = report.meetings,
+            initiatives = report.initiatives,
+            "empty embedded database: demo dataset loaded"
+        );
     }
     let settings = HttpSettings {
         request_timeout: Duration::from_secs(config.request_timeout_secs),
@@ -145,7 +153,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {} (LISTEN_ADDR)", config.listen_addr))?;
     let address = listener.local_addr().unwrap_or(config.listen_addr);
-    tracing::info!(%address, "Communs is serving GraphQL on /graphql and GraphiQL on /");
+    tracing::info!(
+        %address,
+        "Communs is serving GraphQL on http://{address}/graphql and GraphiQL on http://{address}/"
+    );
     // The peer address counts failed logins per client.
     let drain = Duration::from_secs(config.shutdown_drain_secs);
     let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);

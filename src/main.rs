@@ -1,7 +1,10 @@
 //! The `communs` command: serve the API, migrate, load the demo data or official
 //! territories, print the schema.
 
-use std::{io::BufRead, process::ExitCode};
+use std::{
+    io::{BufRead, IsTerminal},
+    process::ExitCode,
+};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -28,7 +31,13 @@ const PASSWORD_VARIABLE: &str = "COMMUNS_NEW_PASSWORD";
 
 /// Communs: a GraphQL API for a shared catalogue of local social-development initiatives.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(
+    version,
+    about,
+    after_help = "Settings come from the environment, and from a `.env` file in the working \
+                  folder: `.env.example` lists them all, and the README's Settings section \
+                  explains each one."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -47,8 +56,9 @@ enum Command {
         with_accounts: bool,
     },
     /// Create an account, e.g. the first admin of a new deployment. The password is read
-    /// from the COMMUNS_NEW_PASSWORD variable, or else from the first line of standard
-    /// input: never from an argument, which other users of the machine could see.
+    /// from the COMMUNS_NEW_PASSWORD variable, or else asked on the terminal without being
+    /// shown, or else read from the first line of standard input (a pipe): never from an
+    /// argument, which other users of the machine could see.
     CreateUser {
         /// The e-mail address the account logs in with.
         #[arg(long)]
@@ -138,7 +148,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 .await
                 .map_err(describe)?;
             if report.inserted_anything() {
-                println!("demo dataset loaded: {report:?}");
+                println!(
+                    "demo dataset loaded: {} territories, {} themes, {} organisations, \
+                     {} professionals, {} meetings, {} initiatives",
+                    report.territories,
+                    report.themes,
+                    report.organisations,
+                    report.professionals,
+                    report.meetings,
+                    report.initiatives
+                );
             } else {
                 println!("demo dataset already present: nothing to do");
             }
@@ -237,10 +256,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
             organisation,
             display_name,
         } => {
+            // Said before anything is asked or opened.
+            if matches!(role, RoleArg::Partner) && organisation.is_none() {
+                anyhow::bail!(
+                    "a partner acts for an organisation: give it with --organisation <slug or id>"
+                );
+            }
+            let email = Email::parse("--email", &email).map_err(describe)?;
             let config = configure()?;
             let database = Database::open(&config.database).await?;
             database.migrate().await?;
-            let email = Email::parse("--email", &email).map_err(describe)?;
             let organisation_id = match organisation {
                 Some(reference) => Some(
                     store::reference::organisation_id(&database.connection, &reference)
@@ -275,10 +300,15 @@ async fn run(command: Command) -> anyhow::Result<()> {
     }
 }
 
-/// The new account's password, from the environment or the first line of standard input.
+/// The new account's password: from the environment, else asked on the terminal without
+/// echoing it, else the first line of standard input (a pipe, for scripts).
 fn read_password() -> anyhow::Result<String> {
     if let Ok(password) = std::env::var(PASSWORD_VARIABLE) {
         return Ok(password);
+    }
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password("password of the new account (not shown): ")
+            .context("cannot read the password from the terminal");
     }
     let mut line = String::new();
     std::io::stdin()

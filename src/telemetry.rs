@@ -1,4 +1,8 @@
-//! Logging: `RUST_LOG` chooses what is logged, `LOG_FORMAT` how.
+//! Logging: `RUST_LOG` chooses what is logged, `LOG_FORMAT` how. Logs go to standard
+//! error, so that what a command prints for its user (a password, a summary, the schema)
+//! can be piped alone from standard output; colours only when a terminal reads them.
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
@@ -19,10 +23,17 @@ pub fn init(format: LogFormat) -> Result<(), ConfigError> {
     };
     let registry = tracing_subscriber::registry().with(filter);
     match format {
-        LogFormat::Pretty => registry.with(fmt::layer()).try_init(),
+        LogFormat::Pretty => registry
+            .with(
+                fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(std::io::stderr().is_terminal()),
+            )
+            .try_init(),
         LogFormat::Json => registry
             .with(
                 fmt::layer()
+                    .with_writer(std::io::stderr)
                     .json()
                     .flatten_event(true)
                     .with_current_span(true),

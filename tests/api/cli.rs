@@ -67,7 +67,7 @@ async fn seed_demo_twice_loads_the_meeting_once() {
     let first = seed();
     assert!(first.status.success(), "{first:?}");
     let first = String::from_utf8(first.stdout).unwrap();
-    assert!(first.contains("initiatives: 15"), "{first}");
+    assert!(first.contains("15 initiatives"), "{first}");
     let second = seed();
     assert!(second.status.success());
     assert!(
@@ -92,11 +92,11 @@ async fn the_first_start_serves_the_demo_and_a_sigterm_stops_it_cleanly() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The JSON log line announcing the server gives the port it got.
-    let stdout = child.stdout.take().unwrap();
+    // The JSON log line announcing the server, on standard error, gives the port it got.
+    let stderr = child.stderr.take().unwrap();
     let (address_tx, address_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if line.contains("Communs is serving")
                 && let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
                 && let Some(address) = event["address"].as_str()
@@ -466,4 +466,104 @@ fn a_postgres_url_without_a_user_stops_the_start_with_one_line_saying_so() {
         "{stderr}"
     );
     assert!(!stderr.contains(" at line "), "{stderr}");
+}
+
+#[test]
+fn logs_go_to_standard_error_without_colours_and_command_output_to_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = communs(dir.path())
+        .env("LOG_FORMAT", "pretty")
+        .arg("seed-demo")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    // The summary is for the user, in words; the log lines are not mixed in.
+    assert!(
+        stdout.starts_with("demo dataset loaded: ") && stdout.contains("15 initiatives"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("DemoReport"), "{stdout}");
+    assert!(!stderr.contains("demo dataset loaded"), "{stderr}");
+
+    let output = communs(dir.path())
+        .env("LOG_FORMAT", "pretty")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("INFO") && stderr.contains("migrations applied"),
+        "the logs are on standard error: {stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no colour codes in a pipe: {stderr:?}"
+    );
+}
+
+#[test]
+fn a_partner_without_an_organisation_is_refused_before_a_password_is_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = communs(dir.path())
+        .args([
+            "create-user",
+            "--email",
+            "p@exemple.fr",
+            "--role",
+            "partner",
+        ])
+        // A password on standard input would be read if the command asked for one.
+        .stdin(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--organisation"), "{stderr}");
+    assert!(!stderr.contains("input.organisationId"), "{stderr}");
+    assert!(
+        !dir.path().join("communs.db").exists(),
+        "refused before the database is opened"
+    );
+}
+
+#[test]
+fn the_help_says_where_the_settings_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = communs(dir.path()).arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(help.contains(".env"), "{help}");
+    assert!(help.contains("README"), "{help}");
+}
+
+#[test]
+fn the_listen_address_may_be_a_host_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = communs(dir.path())
+        .env("LISTEN_ADDR", "localhost:0")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let line = BufReader::new(stderr)
+        .lines()
+        .map_while(Result::ok)
+        .find(|line| line.contains("Communs is serving"));
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = line.expect("the server starts on localhost");
+    let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let message = event["message"].as_str().unwrap();
+    assert!(
+        message.contains("http://127.0.0.1:") || message.contains("http://[::1]:"),
+        "{message}"
+    );
+    assert!(message.contains("/graphql"), "{message}");
 }

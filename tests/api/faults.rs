@@ -382,12 +382,13 @@ fn start_server(data_dir: &std::path::Path, drain_secs: u64) -> (String, std::pr
         .env("SHUTDOWN_DRAIN_SECS", drain_secs.to_string())
         .arg("serve")
         .current_dir(data_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
+    // Logs go to standard error.
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
     let address = loop {
         let line = lines.next().expect("the server logs its address").unwrap();
         if let Some(start) = line.find("\"address\":\"") {
