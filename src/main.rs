@@ -35,8 +35,8 @@ const PASSWORD_VARIABLE: &str = "COMMUNS_NEW_PASSWORD";
     version,
     about,
     after_help = "Settings come from the environment, and from a `.env` file in the working \
-                  folder: `.env.example` lists them all, and the README's Settings section \
-                  explains each one."
+                  folder: `.env.example` lists them all, and docs/operations.md explains \
+                  each one."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -76,7 +76,7 @@ enum Command {
     /// Print the GraphQL schema (SDL) to standard output.
     PrintSchema,
     /// Load an official territory file (INSEE COG regions, departments or municipalities,
-    /// the INSEE intercommunality composition, or the 2024 QPV list: see the README).
+    /// the INSEE intercommunality composition, or the 2024 QPV list: see docs/operations.md).
     /// Importing the same file again changes nothing; codes no longer in the file are
     /// marked no longer valid. Malformed lines are reported with their line number and
     /// the rest is imported.

@@ -1,5 +1,5 @@
-//! The moderation state machine (DESIGN.md, "Moderation"): which transitions exist, who
-//! makes them, and what each one needs.
+//! The moderation state machine: which transitions exist, who makes them, and what each
+//! one needs.
 //!
 //! ```text
 //! DRAFT --submit--> SUBMITTED --approve--> PUBLISHED --archive--> ARCHIVED

@@ -1,4 +1,4 @@
-//! Who sees what (DESIGN.md, "Who sees what"): the one place that decides it.
+//! Who sees what: the one place that decides it.
 
 use entity::enums::{ContactVisibility, ModerationStatus};
 use uuid::Uuid;

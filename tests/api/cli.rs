@@ -539,7 +539,7 @@ fn the_help_says_where_the_settings_are() {
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
     assert!(help.contains(".env"), "{help}");
-    assert!(help.contains("README"), "{help}");
+    assert!(help.contains("docs/operations.md"), "{help}");
 }
 
 #[test]
