@@ -195,6 +195,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let parsed = communs::domain::territory_file::read(&text)
                 .map_err(|message| anyhow::anyhow!("{}: {message}", file.display()))?;
             let kind = parsed.kind;
+            let read = parsed.lines.len();
+            let left_out = parsed.left_out.clone();
             let database = Database::open(&config.database).await?;
             database.migrate().await?;
             let today = chrono::Utc::now().date_naive();
@@ -227,26 +229,30 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     report.malformed.len()
                 );
             }
-            println!(
-                "{}: {} created, {} renamed, {} valid again, {} no longer valid, \
-                 {} links added, {} links removed, {} malformed lines skipped",
-                kind.describe(),
-                report.created,
-                report.renamed,
-                report.revalidated,
-                report.expired,
-                report.links_added,
-                report.links_removed,
-                report.malformed.len()
-            );
-            if !report.malformed.is_empty() {
+            println!("{}: {read} lines read", kind.describe());
+            if report.changed_nothing() {
+                println!("the territories already matched the lines read: nothing changed");
+            } else {
                 println!(
-                    "codes missing from the file were not marked no longer valid: \
-                     fix the malformed lines and import again"
+                    "{} created, {} renamed, {} valid again, {} no longer valid, \
+                     {} links added, {} links removed",
+                    report.created,
+                    report.renamed,
+                    report.revalidated,
+                    report.expired,
+                    report.links_added,
+                    report.links_removed,
                 );
             }
-            if report.changed_nothing() {
-                println!("nothing to do: the territories already match the file");
+            for (reason, count) in &left_out {
+                println!("{count} rows not imported: {reason}");
+            }
+            if !report.malformed.is_empty() {
+                println!(
+                    "{} malformed lines not imported (listed above); codes missing from the \
+                     file were not marked no longer valid: fix those lines and import again",
+                    report.malformed.len()
+                );
             }
             Ok(())
         }

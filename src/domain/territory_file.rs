@@ -78,6 +78,40 @@ pub struct TerritoryFile {
     pub kind: FileKind,
     pub lines: Vec<TerritoryLine>,
     pub malformed: Vec<Malformed>,
+    /// Well-formed rows of kinds Communs does not hold, counted by the reason they are left
+    /// out (e.g. municipal arrondissements), in the order first met.
+    pub left_out: Vec<(String, usize)>,
+}
+
+impl TerritoryFile {
+    fn leave_out(&mut self, reason: String) {
+        match self.left_out.iter_mut().find(|(known, _)| *known == reason) {
+            Some((_, count)) => *count += 1,
+            None => self.left_out.push((reason, 1)),
+        }
+    }
+}
+
+/// Why a well-formed row is not imported, if it is not: parts of a municipality are not
+/// municipalities, and a municipality in no intercommunality belongs to none.
+fn left_out(kind: FileKind, columns: &Columns, row: &[String]) -> Option<String> {
+    match kind {
+        FileKind::Municipalities => match columns.get("typecom", row) {
+            Some("COM") => None,
+            Some("COMA") => Some("associated municipalities (COMA), parts of a municipality".to_owned()),
+            Some("COMD") => Some("delegated municipalities (COMD), parts of a municipality".to_owned()),
+            Some("ARM") => Some(
+                "municipal arrondissements (ARM) of Paris, Lyon and Marseille, parts of a municipality"
+                    .to_owned(),
+            ),
+            Some(other) => Some(format!("rows of type {other}, not a municipality")),
+            None => None,
+        },
+        FileKind::Intercommunalities if columns.get("epci", row) == Some("ZZZZZZZZZ") => {
+            Some("municipalities in no intercommunality (EPCI ZZZZZZZZZ)".to_owned())
+        }
+        _ => None,
+    }
 }
 
 /// The fields of one CSV line: separated by `separator`, optionally quoted with `"`
@@ -176,6 +210,7 @@ pub fn read(text: &str) -> Result<TerritoryFile, String> {
         kind,
         lines: Vec::new(),
         malformed: Vec::new(),
+        left_out: Vec::new(),
     };
     for (index, line) in lines {
         let number = index + 1;
@@ -193,9 +228,12 @@ pub fn read(text: &str) -> Result<TerritoryFile, String> {
                 continue;
             }
         };
+        if let Some(reason) = left_out(kind, &columns, &row) {
+            file.leave_out(reason);
+            continue;
+        }
         match read_line(kind, &columns, &row, number) {
-            Ok(Some(parsed)) => file.lines.push(parsed),
-            Ok(None) => {}
+            Ok(parsed) => file.lines.push(parsed),
             Err((message, code)) => file.malformed.push(Malformed {
                 line: number,
                 message,
@@ -218,9 +256,10 @@ fn code(
         .get(column, row)
         .filter(|value| !value.is_empty())
         .ok_or_else(|| (format!("the column {column} is missing or empty"), None))?;
+    // The code as written goes with the error, even when it is what is wrong.
     OfficialCode::parse(column, kind, raw)
         .map(|code| code.as_str().to_owned())
-        .map_err(|error| (error.public_message(), None))
+        .map_err(|error| (error.public_message(), Some(raw.to_owned())))
 }
 
 /// A name as every name entering Communs: one line, no control character, no
@@ -245,12 +284,12 @@ fn read_line(
     columns: &Columns,
     row: &[String],
     line: usize,
-) -> Result<Option<TerritoryLine>, LineError> {
+) -> Result<TerritoryLine, LineError> {
     use TerritoryKind::*;
     fn with_code(code: &str) -> impl Fn(LineError) -> LineError + '_ {
         move |(message, _)| (message, Some(code.to_owned()))
     }
-    Ok(Some(match kind {
+    Ok(match kind {
         FileKind::Regions => {
             let code = code(columns, row, "reg", Region)?;
             TerritoryLine {
@@ -277,11 +316,6 @@ fn read_line(
             }
         }
         FileKind::Municipalities => {
-            if columns.get("typecom", row) != Some("COM") {
-                // Associated and delegated municipalities, and municipal arrondissements,
-                // are parts of a municipality, not municipalities.
-                return Ok(None);
-            }
             let code = code(columns, row, "com", Municipality)?;
             let department =
                 self::code(columns, row, "dep", Department).map_err(with_code(&code))?;
@@ -296,10 +330,6 @@ fn read_line(
             }
         }
         FileKind::Intercommunalities => {
-            if columns.get("epci", row) == Some("ZZZZZZZZZ") {
-                // A municipality in no intercommunality (a few islands).
-                return Ok(None);
-            }
             let code = code(columns, row, "epci", Intercommunality)?;
             let member =
                 self::code(columns, row, "codgeo", Municipality).map_err(with_code(&code))?;
@@ -343,7 +373,7 @@ fn read_line(
                 member: None,
             }
         }
-    }))
+    })
 }
 
 #[cfg(test)]

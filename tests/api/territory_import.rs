@@ -132,8 +132,10 @@ async fn the_official_files_load_the_geography_and_a_second_import_changes_nothi
         .await;
     for file in FILES {
         let output = imported(&app, file);
-        assert!(output.contains("nothing to do"), "{file}: {output}");
-        assert!(output.contains("0 created, 0 renamed"), "{file}: {output}");
+        assert!(
+            output.contains("the territories already matched the lines read: nothing changed"),
+            "{file}: {output}"
+        );
     }
     let after = app
         .data("{ territories(first: 100) { nodes { id slug name validTo } } }")
@@ -157,6 +159,24 @@ async fn the_demo_territories_are_matched_by_code_not_duplicated() {
         .map(|node| node["slug"].as_str().unwrap())
         .collect();
     assert_eq!(slugs, ["metz", "montigny-les-metz"]);
+}
+
+#[tokio::test]
+async fn rows_of_kinds_communs_does_not_hold_are_counted_with_their_reason() {
+    let app = TestApp::empty().await;
+    for file in &FILES[..2] {
+        imported(&app, file);
+    }
+    let summary = imported(&app, "v_commune_2024.csv");
+    assert!(summary.contains("8 lines read"), "{summary}");
+    assert!(
+        summary.contains("1 rows not imported: delegated municipalities (COMD)"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("1 rows not imported: municipal arrondissements (ARM)"),
+        "{summary}"
+    );
 }
 
 #[tokio::test]
@@ -188,15 +208,21 @@ async fn malformed_lines_are_reported_by_number_and_the_rest_is_imported_unless_
     assert!(lenient.status.success(), "{lenient:?}");
     let errors = stderr(&lenient);
     assert!(
-        errors.contains("v_commune_2024_malformed.csv:3: malformed line"),
-        "{errors}"
+        errors.contains("v_commune_2024_malformed.csv:3: malformed line (5746)"),
+        "the code is given even when it is what is wrong: {errors}"
     );
     assert!(
         errors.contains("v_commune_2024_malformed.csv:4: malformed line (57480): LIBELLE")
             || errors.contains("v_commune_2024_malformed.csv:4: malformed line (57480)"),
         "{errors}"
     );
-    assert!(stdout(&lenient).contains("3 malformed lines skipped"));
+    let summary = stdout(&lenient);
+    assert!(summary.contains("2 lines read"), "{summary}");
+    assert!(
+        summary.contains("3 malformed lines not imported"),
+        "{summary}"
+    );
+    assert!(!summary.contains("nothing changed"), "{summary}");
     assert_eq!(count().await, 2, "the well-formed lines are imported");
 }
 
@@ -278,7 +304,7 @@ async fn names_with_terminal_escapes_or_overrides_are_refused_lines_never_stored
             "line {line}: {errors}"
         );
     }
-    assert!(stdout(&output).contains("3 malformed lines skipped"));
+    assert!(stdout(&output).contains("3 malformed lines not imported"));
     let names = app
         .data("{ territories(filter: { kinds: [REGION] }) { nodes { name } } }")
         .await;
