@@ -16,6 +16,7 @@
 
 pub mod follower;
 pub mod outbox;
+pub mod retention;
 
 pub use follower::ChangeStream;
 
