@@ -26,6 +26,8 @@ const DEFAULT_RATE_LIMIT_PER_ADDRESS: u32 = 600;
 const DEFAULT_RATE_LIMIT_PER_ACCOUNT: u32 = 1200;
 const DEFAULT_DATABASE_ACQUIRE_TIMEOUT_SECS: u64 = 3;
 const DEFAULT_SHUTDOWN_DRAIN_SECS: u64 = 20;
+/// How long the changes feed keeps a change.
+pub const DEFAULT_CHANGE_RETENTION_DAYS: u64 = 30;
 /// The shortest signing secret accepted: 256 bits, the size of an HS256 key.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -230,6 +232,9 @@ pub struct Config {
     pub response_cache_secs: u64,
     /// How long themes, territories and organisations are kept at most; 0 keeps none.
     pub reference_cache_secs: u64,
+    /// How long a change is kept in the changes feed; a reader further behind must
+    /// resynchronise.
+    pub change_retention_days: u64,
     pub auth: AuthConfig,
     pub protection: ProtectionConfig,
 }
@@ -321,6 +326,8 @@ impl Config {
             number("RESPONSE_CACHE_SECS", 0, 3600)?.unwrap_or(DEFAULT_RESPONSE_CACHE_SECS);
         let reference_cache_secs =
             number("REFERENCE_CACHE_SECS", 0, 3600)?.unwrap_or(DEFAULT_REFERENCE_CACHE_SECS);
+        let change_retention_days =
+            number("CHANGE_RETENTION_DAYS", 1, 36_500)?.unwrap_or(DEFAULT_CHANGE_RETENTION_DAYS);
         let defaults = ProtectionConfig::default();
         let limits = QueryLimits::default();
         let limit = |setting: &'static str, default: usize| -> Result<usize, ConfigError> {
@@ -482,6 +489,7 @@ impl Config {
             stats_cache_secs,
             response_cache_secs,
             reference_cache_secs,
+            change_retention_days,
             auth,
             protection,
         })
@@ -578,6 +586,7 @@ mod tests {
             ("TRUSTED_PROXIES", "10.0.0.0/33"),
             ("DATABASE_ACQUIRE_TIMEOUT_SECS", "0"),
             ("SHUTDOWN_DRAIN_SECS", "forever"),
+            ("CHANGE_RETENTION_DAYS", "0"),
         ] {
             let error = config(&[(name, value)]).unwrap_err();
             assert_eq!(error.setting, name);
@@ -618,6 +627,7 @@ mod tests {
         assert!(protection.trusted_proxies.is_empty());
         assert_eq!(config.database.acquire_timeout, Duration::from_secs(3));
         assert_eq!(config.shutdown_drain_secs, 20);
+        assert_eq!(config.change_retention_days, 30);
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub enum AppError {
     Conflict(String),
     /// The moderation state machine does not allow this transition.
     InvalidTransition(String),
+    /// A reader of the changes feed is behind what is kept (or its position is not of this
+    /// stream): it must reload everything and follow from a fresh position.
+    ChangesExpired(String),
     /// Too many attempts; retry after the given number of seconds.
     RateLimited { retry_after_secs: u64 },
     /// The database cannot serve now: unreachable, refusing connections, its connection lost
@@ -60,6 +63,7 @@ impl AppError {
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
             Self::InvalidTransition(_) => "INVALID_TRANSITION",
+            Self::ChangesExpired(_) => "CHANGES_EXPIRED",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
@@ -73,7 +77,8 @@ impl AppError {
             | Self::Forbidden(message)
             | Self::NotFound(message)
             | Self::Conflict(message)
-            | Self::InvalidTransition(message) => message.clone(),
+            | Self::InvalidTransition(message)
+            | Self::ChangesExpired(message) => message.clone(),
             Self::BadInput { field, message } => format!("{field}: {message}"),
             Self::RateLimited { retry_after_secs } => {
                 format!("too many attempts; retry in {retry_after_secs} seconds")

@@ -149,6 +149,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     };
     accounts::passwords::prepare().await;
     let router = app(&database.connection, &settings);
+    let pruning = events::retention::start(
+        database.connection.clone(),
+        chrono::Duration::days(config.change_retention_days as i64),
+    );
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
         .await
         .with_context(|| format!("cannot listen on {} (LISTEN_ADDR)", config.listen_addr))?;
@@ -180,6 +184,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             tracing::warn!(?drain, "drain time over: closing the requests still in flight");
         }
     }
+    pruning.abort();
     database.connection.close().await.ok();
     tracing::info!("stopped");
     Ok(())

@@ -14,8 +14,10 @@
 //!
 //! Events hold ids and kinds, never personal data: who may see one is in its audience.
 
+pub mod feed;
 pub mod follower;
 pub mod outbox;
+pub mod retention;
 
 pub use follower::ChangeStream;
 

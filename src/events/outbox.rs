@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use entity::change_event;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 
 use super::{Audience, Change, ChangeKind, Committed};
@@ -16,6 +16,9 @@ pub const CHANNEL: &str = "communs_changes";
 
 /// The key of the transaction-scoped advisory lock that orders appends by commit.
 const APPEND_LOCK: i64 = 0x0063_6f6d_6d75_6e73;
+
+/// The key of the transaction-scoped advisory lock one pruning replica holds while it prunes.
+const PRUNE_LOCK: i64 = 0x0070_7275_6e65_6f62;
 
 #[tracing::instrument(skip_all, fields(changes = changes.len()))]
 pub(super) async fn append(
@@ -112,17 +115,38 @@ pub async fn first_sequence(db: &impl ConnectionTrait) -> Result<Option<i64>, Db
 
 /// Removes the changes that occurred before `before`, but always keeps the newest one, so
 /// that the stream's position survives pruning. Returns how many were removed.
-pub async fn prune(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
-    let newest = last_sequence(db).await?;
+///
+/// Several replicas may prune at once: on PostgreSQL the first one holds a lock until it
+/// commits and the others skip this round (removing nothing); SQLite has one writer.
+#[tracing::instrument(skip(db))]
+pub async fn prune(db: &DatabaseConnection, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        let locked = txn
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_try_advisory_xact_lock($1) AS locked",
+                [PRUNE_LOCK.into()],
+            ))
+            .await?
+            .map(|row| row.try_get::<bool>("", "locked"))
+            .transpose()?
+            .unwrap_or(false);
+        if !locked {
+            return Ok(0);
+        }
+    }
+    let newest = last_sequence(&txn).await?;
     let removed = change_event::Entity::delete_many()
         .filter(change_event::Column::OccurredAt.lt(before))
         .filter(change_event::Column::Sequence.lt(newest))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    txn.commit().await?;
     Ok(removed.rows_affected)
 }
 
-fn committed(row: change_event::Model) -> Option<Committed> {
+pub(super) fn committed(row: change_event::Model) -> Option<Committed> {
     let kind = ChangeKind::from_name(&row.kind);
     let audience = Audience::from_stored(&row.audience, row.organisation_id);
     if kind.is_none() || audience.is_none() {

@@ -2,6 +2,7 @@
 //! Resolvers stay thin: parse the input, read the caller, call the store, map the result.
 
 pub mod authentication;
+pub mod changes;
 pub mod connection;
 pub mod context;
 pub mod contribution;
@@ -42,6 +43,7 @@ pub struct Query(
     moderation::ModerationQuery,
     stats::StatsQuery,
     personal_data::PersonalDataQuery,
+    changes::ChangesQuery,
 );
 
 /// Every mutation of the API.

@@ -36,7 +36,7 @@ pub enum Node {
 }
 
 /// Fetches the object behind a parsed id, if the caller may see it.
-async fn fetch(loaders: &Loaders, id: GlobalId) -> Result<Option<Node>, AppError> {
+pub(super) async fn fetch(loaders: &Loaders, id: GlobalId) -> Result<Option<Node>, AppError> {
     let uuid = id.uuid;
     Ok(match id.kind {
         NodeKind::Initiative => loaders

@@ -6,6 +6,7 @@ mod helpers;
 
 mod access;
 mod accounts;
+mod changes_feed;
 mod cli;
 mod contributions;
 mod demo;
