@@ -22,8 +22,20 @@ use crate::{
         login_throttle::ThrottlePolicy,
     },
     error::{AppError, AppResult},
+    events,
     store::{login_failures, users},
 };
+
+/// An account created, changed (role, organisation, name) or (de)activated: news for
+/// moderators only. Logins, password changes and token revocations change nothing anyone
+/// else sees, and are not recorded.
+pub(crate) fn account_changed(user_id: Uuid) -> events::Change {
+    events::Change::new(
+        events::ChangeKind::AccountChanged,
+        events::Subject::user(user_id),
+        events::Audience::Moderators,
+    )
+}
 
 /// The one answer to a failed login, whether the e-mail or the password was wrong.
 fn wrong_credentials() -> AppError {
@@ -302,6 +314,7 @@ pub async fn create_user(
         },
     )
     .await?;
+    events::record(&txn, &[account_changed(user.id)], now).await?;
     txn.commit().await?;
     tracing::info!(user_id = %user.id, "account created");
     Ok((user, generated))
@@ -357,6 +370,7 @@ pub async fn update_user(
         active.token_version = Set(version + 1);
     }
     let user = users::update(&txn, active).await?;
+    events::record(&txn, &[account_changed(user.id)], Utc::now()).await?;
     txn.commit().await?;
     Ok(user)
 }
@@ -380,6 +394,7 @@ pub async fn set_active(db: &DatabaseConnection, id: Uuid, active: bool) -> AppR
     } else {
         bump_token_version(&txn, model).await?
     };
+    events::record(&txn, &[account_changed(user.id)], Utc::now()).await?;
     txn.commit().await?;
     Ok(user)
 }

@@ -225,6 +225,7 @@ pub async fn create_meeting(
         .await?;
     let mut lists = lists;
     save_lists(&txn, id, &mut lists).await?;
+    super::record_reference_changes(&txn, ReferenceKind::Meeting, &[created.id]).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -243,6 +244,7 @@ pub async fn update_meeting(
     save_lists(&txn, id, &mut fields).await?;
     let row = apply(&txn, id, Some(&found), found.clone().into(), fields).await?;
     let updated = meeting::Entity::update(row).exec(&txn).await?;
+    super::record_reference_changes(&txn, ReferenceKind::Meeting, &[id]).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -266,6 +268,12 @@ pub async fn delete_meeting(
         ReferenceKind::Meeting,
         (id, &found.slug),
         replacement,
+    )
+    .await?;
+    super::record_reference_changes(
+        &txn,
+        ReferenceKind::Meeting,
+        &super::deleted_rows(id, replacement),
     )
     .await?;
     txn.commit().await?;

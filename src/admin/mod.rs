@@ -26,6 +26,7 @@ use crate::{
         text::{person_sort_key, sort_key},
     },
     error::{AppError, AppResult},
+    events,
     store::curation::{self, ReferenceKind},
 };
 
@@ -154,6 +155,35 @@ async fn merge_rows<C: ConnectionTrait>(
     .await
 }
 
+/// The type name of `kind`'s nodes, as in global ids.
+pub(crate) fn node_type(kind: ReferenceKind) -> &'static str {
+    match kind {
+        ReferenceKind::Territory => "Territory",
+        ReferenceKind::Theme => "Theme",
+        ReferenceKind::Organisation => "Organisation",
+        ReferenceKind::Professional => "Professional",
+        ReferenceKind::Meeting => "Meeting",
+    }
+}
+
+/// Appends the REFERENCE_CHANGED of the rows `ids` of `kind` to the change stream, as the
+/// transaction's last write.
+pub(crate) async fn record_reference_changes<C: ConnectionTrait>(
+    db: &C,
+    kind: ReferenceKind,
+    ids: &[Uuid],
+) -> AppResult<()> {
+    let changes = events::reference_changes(node_type(kind), ids);
+    events::record(db, &changes, Utc::now()).await?;
+    Ok(())
+}
+
+/// The rows a deletion changes: the one deleted, and the replacement that took its
+/// references.
+pub(crate) fn deleted_rows(id: Uuid, replacement: Option<Uuid>) -> Vec<Uuid> {
+    std::iter::once(id).chain(replacement).collect()
+}
+
 fn same_rows(field: &str) -> AppError {
     AppError::bad_input(field, "cannot merge a row with itself")
 }
@@ -230,6 +260,7 @@ pub async fn create_theme(
     })
     .exec_with_returning(&txn)
     .await?;
+    record_reference_changes(&txn, ReferenceKind::Theme, &[created.id]).await?;
     txn.commit().await?;
     tracing::info!(theme_id = %created.id, actor_id = %actor.id, "theme created");
     Ok(created)
@@ -266,6 +297,7 @@ pub async fn update_theme(
     }
     row.updated_at = Set(Utc::now());
     let updated = theme::Entity::update(row).exec(&txn).await?;
+    record_reference_changes(&txn, ReferenceKind::Theme, &[id]).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -289,6 +321,7 @@ pub async fn delete_theme(
         replacement,
     )
     .await?;
+    record_reference_changes(&txn, ReferenceKind::Theme, &deleted_rows(id, replacement)).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -334,6 +367,7 @@ pub async fn merge_themes(
         &merged_row.slug,
     )
     .await?;
+    record_reference_changes(&txn, ReferenceKind::Theme, &[kept, merged]).await?;
     txn.commit().await?;
     Ok(kept_row)
 }
@@ -390,6 +424,7 @@ pub async fn create_organisation(
     })
     .exec_with_returning(&txn)
     .await?;
+    record_reference_changes(&txn, ReferenceKind::Organisation, &[created.id]).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -436,6 +471,7 @@ pub async fn update_organisation(
     }
     row.updated_at = Set(Utc::now());
     let updated = organisation::Entity::update(row).exec(&txn).await?;
+    record_reference_changes(&txn, ReferenceKind::Organisation, &[id]).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -457,6 +493,12 @@ pub async fn delete_organisation(
         ReferenceKind::Organisation,
         (id, &found.slug),
         replacement,
+    )
+    .await?;
+    record_reference_changes(
+        &txn,
+        ReferenceKind::Organisation,
+        &deleted_rows(id, replacement),
     )
     .await?;
     txn.commit().await?;
@@ -492,6 +534,7 @@ pub async fn merge_organisations(
         &merged_row.slug,
     )
     .await?;
+    record_reference_changes(&txn, ReferenceKind::Organisation, &[kept, merged]).await?;
     txn.commit().await?;
     Ok(kept_row)
 }
@@ -572,6 +615,7 @@ pub async fn create_professional(
     })
     .exec_with_returning(&txn)
     .await?;
+    record_reference_changes(&txn, ReferenceKind::Professional, &[created.id]).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -620,6 +664,11 @@ pub async fn update_professional(
     }
     row.updated_at = Set(Utc::now());
     let updated = professional::Entity::update(row).exec(&txn).await?;
+    let mut changes = events::reference_changes(node_type(ReferenceKind::Professional), &[id]);
+    if updated.contact_visibility != found.contact_visibility {
+        changes.push(contact_visibility_changed(id));
+    }
+    events::record(&txn, &changes, Utc::now()).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -643,8 +692,24 @@ pub async fn delete_professional(
         replacement,
     )
     .await?;
+    record_reference_changes(
+        &txn,
+        ReferenceKind::Professional,
+        &deleted_rows(id, replacement),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Who may see a person's e-mail and phone changed: public, so that a copy of the public
+/// catalogue drops (or adds) them.
+pub(crate) fn contact_visibility_changed(professional_id: Uuid) -> events::Change {
+    events::Change::new(
+        events::ChangeKind::ContactVisibilityChanged,
+        events::Subject::professional(professional_id),
+        events::Audience::Public,
+    )
 }
 
 /// The stricter of two contact visibilities: a merge never makes contacts more visible.
@@ -702,6 +767,12 @@ pub async fn merge_professionals(
     ));
     row.updated_at = Set(Utc::now());
     let updated = professional::Entity::update(row).exec(&txn).await?;
+    let mut changes =
+        events::reference_changes(node_type(ReferenceKind::Professional), &[kept, merged]);
+    if updated.contact_visibility != kept_row.contact_visibility {
+        changes.push(contact_visibility_changed(kept));
+    }
+    events::record(&txn, &changes, Utc::now()).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -797,6 +868,7 @@ pub async fn create_position(
     let created = position::Entity::insert(row)
         .exec_with_returning(&txn)
         .await?;
+    events::record(&txn, &position_changes(&created), now).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -813,16 +885,30 @@ pub async fn update_position(
         .ok_or_else(|| AppError::NotFound("no such position".to_owned()))?;
     let row = save_position(&txn, found.into(), fields).await?;
     let updated = position::Entity::update(row).exec(&txn).await?;
+    events::record(&txn, &position_changes(&updated), Utc::now()).await?;
     txn.commit().await?;
     Ok(updated)
 }
 
 pub async fn delete_position(db: &DatabaseConnection, id: Uuid) -> AppResult<()> {
-    let deleted = position::Entity::delete_by_id(id).exec(db).await?;
-    if deleted.rows_affected == 0 {
-        return Err(AppError::NotFound("no such position".to_owned()));
-    }
+    let txn = db.begin().await?;
+    let found = position::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such position".to_owned()))?;
+    position::Entity::delete_by_id(id).exec(&txn).await?;
+    events::record(&txn, &position_changes(&found), Utc::now()).await?;
+    txn.commit().await?;
     Ok(())
+}
+
+/// A position created, changed or deleted: the position, and the professional whose
+/// positions changed.
+fn position_changes(position: &position::Model) -> Vec<events::Change> {
+    vec![
+        events::Change::reference(events::Subject::of("Position", position.id)),
+        events::Change::reference(events::Subject::professional(position.professional_id)),
+    ]
 }
 
 // ------------------------------------------------------------------------ territories
@@ -991,6 +1077,7 @@ pub async fn create_territory(
     if let Some(parents) = parents {
         set_parents(&txn, id, &parents).await?;
     }
+    record_reference_changes(&txn, ReferenceKind::Territory, &[created.id]).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -1010,6 +1097,7 @@ pub async fn update_territory(
     }
     let row = save_territory(&txn, id, Some(&found), found.clone().into(), fields).await?;
     let updated = territory::Entity::update(row).exec(&txn).await?;
+    record_reference_changes(&txn, ReferenceKind::Territory, &[id]).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -1048,6 +1136,12 @@ pub async fn delete_territory(
         .filter(territory_parent::Column::ChildId.eq(id))
         .exec(&txn)
         .await?;
+    record_reference_changes(
+        &txn,
+        ReferenceKind::Territory,
+        &deleted_rows(id, replacement),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

@@ -21,6 +21,7 @@ use crate::{
         erasure::{ErasedKind, ErasureKey},
     },
     error::{AppError, AppResult},
+    events::{self, Audience, ChangeKind},
     store::{
         curation::{self, ReferenceKind},
         tombstones,
@@ -85,6 +86,14 @@ pub async fn set_contact_visibility(
         Some(format!("{} -> {}", before.as_str(), visibility.as_str())),
     )
     .await?;
+    if before != visibility {
+        events::record(
+            &txn,
+            &[super::contact_visibility_changed(id)],
+            updated.updated_at,
+        )
+        .await?;
+    }
     txn.commit().await?;
     tracing::info!("contact visibility changed");
     Ok(updated)
@@ -322,6 +331,16 @@ pub async fn erase(
         )),
     )
     .await?;
+    // Public, so that every copy of the catalogue deletes the person: ids only.
+    let mut changes = vec![events::Change::new(
+        ChangeKind::PersonErased,
+        events::Subject::professional(id),
+        Audience::Public,
+    )];
+    if let Some(user_id) = person.user_id.filter(|_| account_erased) {
+        changes.push(crate::accounts::account_changed(user_id));
+    }
+    events::record(&txn, &changes, chrono::Utc::now()).await?;
     txn.commit().await?;
     tracing::info!(?report, "personal data erased");
     Ok(report)

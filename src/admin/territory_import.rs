@@ -22,6 +22,7 @@ use crate::{
         text::sort_key,
     },
     error::AppResult,
+    events,
     store::curation::ReferenceKind,
 };
 
@@ -137,6 +138,8 @@ pub async fn import(
         .filter_map(|t| Some(((t.kind, t.official_code.clone()?), t)))
         .collect();
     let now = Utc::now();
+    // Every territory created or changed, for the change stream.
+    let mut changed: BTreeSet<Uuid> = BTreeSet::new();
 
     // Territories: create, rename, make valid again.
     let mut codes: Vec<&String> = wanted.keys().collect();
@@ -173,6 +176,7 @@ pub async fn import(
                 }
                 row.updated_at = Set(now);
                 let updated = territory::Entity::update(row).exec(&txn).await?;
+                changed.insert(updated.id);
                 by_code.insert((kind, code.clone()), updated);
             }
             None => {
@@ -196,6 +200,7 @@ pub async fn import(
         }
     }
     report.created = new_rows.len();
+    changed.extend(new_rows.iter().map(|row| row.id));
     for chunk in new_rows.chunks(CHUNK) {
         territory::Entity::insert_many(chunk.iter().cloned().map(territory::ActiveModel::from))
             .exec_without_returning(&txn)
@@ -263,8 +268,10 @@ pub async fn import(
                 .exec(&txn)
                 .await?;
             report.links_removed += 1;
+            changed.insert(*child);
         }
         for new in parents.difference(&before) {
+            changed.insert(*child);
             added.push(territory_parent::ActiveModel {
                 child_id: Set(*child),
                 parent_id: Set(*new),
@@ -293,6 +300,7 @@ pub async fn import(
         Vec::new()
     };
     report.expired = gone.len();
+    changed.extend(gone.iter().copied());
     for chunk in gone.chunks(CHUNK) {
         territory::Entity::update_many()
             .col_expr(
@@ -307,6 +315,13 @@ pub async fn import(
             .exec(&txn)
             .await?;
     }
+    let changed: Vec<Uuid> = changed.into_iter().collect();
+    events::record(
+        &txn,
+        &events::reference_changes(super::node_type(ReferenceKind::Territory), &changed),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     report.applied = true;
     report.unknown_parents.sort();

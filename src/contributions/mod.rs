@@ -59,6 +59,24 @@ async fn visible_initiative(
         .ok_or_else(|| not_found("initiative"))
 }
 
+/// A contribution created or edited before publication: news for its authors only.
+fn edited(subject: events::Subject, organisation_id: Option<Uuid>) -> events::Change {
+    events::Change::new(
+        ChangeKind::ContributionEdited,
+        subject,
+        events::contribution_audience(organisation_id),
+    )
+}
+
+/// A contribution submitted for moderation: news for its authors (and moderators).
+fn submitted(subject: events::Subject, organisation_id: Option<Uuid>) -> events::Change {
+    events::Change::new(
+        ChangeKind::ContributionSubmitted,
+        subject,
+        events::contribution_audience(organisation_id),
+    )
+}
+
 /// Whether the account writes for the organisation that owns a contribution.
 fn is_author(account: &Account, organisation_id: Option<Uuid>) -> bool {
     organisation_id.is_some() && account.organisation_id == organisation_id
@@ -114,6 +132,15 @@ pub async fn create_initiative(
         now,
     )
     .await?;
+    events::record(
+        &txn,
+        &[edited(
+            events::Subject::initiative(created.id),
+            created.organisation_id,
+        )],
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -156,6 +183,14 @@ pub async fn update_initiative(
         now,
     )
     .await?;
+    let subject = events::Subject::initiative(id);
+    let change = if current.status == ModerationStatus::Published {
+        // A moderator's edit of what everyone sees.
+        events::Change::new(ChangeKind::InitiativeUpdated, subject, Audience::Public)
+    } else {
+        edited(subject, current.organisation_id)
+    };
+    events::record(&txn, &[change], now).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -217,6 +252,15 @@ pub async fn submit_initiative(
             to_status: Some(to),
             comment: None,
         },
+        now,
+    )
+    .await?;
+    events::record(
+        &txn,
+        &[submitted(
+            events::Subject::initiative(id),
+            current.organisation_id,
+        )],
         now,
     )
     .await?;
@@ -296,6 +340,15 @@ pub async fn propose_change(
         now,
     )
     .await?;
+    events::record(
+        &txn,
+        &[submitted(
+            events::Subject::change_proposal(proposal.id),
+            proposal.organisation_id,
+        )],
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(proposal)
 }
@@ -349,6 +402,15 @@ pub async fn create_experience(
             to_status: Some(ModerationStatus::Draft),
             comment: None,
         },
+        now,
+    )
+    .await?;
+    events::record(
+        &txn,
+        &[edited(
+            events::Subject::experience(created.id),
+            created.organisation_id,
+        )],
         now,
     )
     .await?;
@@ -425,6 +487,16 @@ pub async fn update_experience(
         now,
     )
     .await?;
+    let subject = events::Subject::experience(id);
+    let change = if submit {
+        submitted(subject, current.organisation_id)
+    } else if current.status == ModerationStatus::Published {
+        // A moderator's edit of what everyone sees.
+        events::Change::new(ChangeKind::ExperienceUpdated, subject, Audience::Public)
+    } else {
+        edited(subject, current.organisation_id)
+    };
+    events::record(&txn, &[change], now).await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -27,6 +27,7 @@ use crate::{
         text::{person_sort_key, sort_key},
     },
     error::{AppError, AppResult},
+    events,
     store::{self, tombstones::Tombstones},
 };
 
@@ -128,6 +129,24 @@ async fn load_in(txn: &DatabaseTransaction, key: &ErasureKey) -> AppResult<DemoR
 
     let now = Utc::now();
     let mut report = DemoReport::default();
+    // What the load created or changed, per node type, for the change stream.
+    let mut changed: Vec<(&'static str, std::collections::BTreeSet<Uuid>)> = [
+        "Territory",
+        "Theme",
+        "Organisation",
+        "Professional",
+        "Position",
+        "Meeting",
+    ]
+    .into_iter()
+    .map(|type_name| (type_name, Default::default()))
+    .collect();
+    let mut mark = |type_name: &str, id: Uuid| {
+        if let Some((_, ids)) = changed.iter_mut().find(|(name, _)| *name == type_name) {
+            ids.insert(id);
+        }
+    };
+    let mut published = Vec::new();
 
     let mut territories = slugs!(txn, territory);
     let links: Vec<(Uuid, Uuid)> = territory_parent::Entity::find()
@@ -161,11 +180,13 @@ async fn load_in(txn: &DatabaseTransaction, key: &ErasureKey) -> AppResult<DemoR
             .await?;
             territories.insert(demo.slug.to_owned(), id);
             report.territories += 1;
+            mark("Territory", id);
         }
         let child_id = resolve(&territories, "territory", demo.slug)?;
         for parent in demo.parents {
             let parent_id = resolve(&territories, "territory", parent)?;
             if links.insert((child_id, parent_id)) {
+                mark("Territory", child_id);
                 insert(
                     txn,
                     territory_parent::ActiveModel {
@@ -205,6 +226,7 @@ async fn load_in(txn: &DatabaseTransaction, key: &ErasureKey) -> AppResult<DemoR
         .await?;
         themes.insert(demo.slug.to_owned(), id);
         report.themes += 1;
+        mark("Theme", id);
     }
 
     let mut organisations = slugs!(txn, organisation);
@@ -235,6 +257,7 @@ async fn load_in(txn: &DatabaseTransaction, key: &ErasureKey) -> AppResult<DemoR
         .await?;
         organisations.insert(demo.slug.to_owned(), id);
         report.organisations += 1;
+        mark("Organisation", id);
     }
 
     let mut professionals = slugs!(txn, professional);
@@ -271,10 +294,12 @@ async fn load_in(txn: &DatabaseTransaction, key: &ErasureKey) -> AppResult<DemoR
         )
         .await?;
         for position in demo.positions {
+            let position_id = Uuid::now_v7();
+            mark("Position", position_id);
             insert(
                 txn,
                 position::ActiveModel {
-                    id: Set(Uuid::now_v7()),
+                    id: Set(position_id),
                     professional_id: Set(id),
                     organisation_id: Set(resolve(
                         &organisations,
@@ -300,6 +325,7 @@ async fn load_in(txn: &DatabaseTransaction, key: &ErasureKey) -> AppResult<DemoR
         }
         professionals.insert(demo.slug.to_owned(), id);
         report.professionals += 1;
+        mark("Professional", id);
     }
 
     let mut meetings = slugs!(txn, meeting);
@@ -373,6 +399,7 @@ async fn load_in(txn: &DatabaseTransaction, key: &ErasureKey) -> AppResult<DemoR
         }
         meetings.insert(demo.slug.to_owned(), id);
         report.meetings += 1;
+        mark("Meeting", id);
     }
 
     let existing = slugs!(txn, initiative);
@@ -479,6 +506,18 @@ async fn load_in(txn: &DatabaseTransaction, key: &ErasureKey) -> AppResult<DemoR
         }
         store::search::index_initiative(txn, id).await?;
         report.initiatives += 1;
+        published.push(events::Change::new(
+            events::ChangeKind::InitiativePublished,
+            events::Subject::initiative(id),
+            events::Audience::Public,
+        ));
     }
+    let mut changes = Vec::new();
+    for (type_name, ids) in changed {
+        let ids: Vec<Uuid> = ids.into_iter().collect();
+        changes.extend(events::reference_changes(type_name, &ids));
+    }
+    changes.extend(published);
+    events::record(txn, &changes, now).await?;
     Ok(report)
 }

@@ -37,6 +37,10 @@ pub enum ChangeKind {
     InitiativeUnpublished,
     /// An experience became public.
     ExperiencePublished,
+    /// A public experience changed (a moderator's edit).
+    ExperienceUpdated,
+    /// A public experience is no longer public (archived).
+    ExperienceUnpublished,
     /// A contribution (draft initiative, experience, change proposal) was submitted.
     ContributionSubmitted,
     /// A moderator decided on a contribution (approved, rejected, changes requested).
@@ -55,11 +59,13 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
-    pub const ALL: [ChangeKind; 11] = [
+    pub const ALL: [ChangeKind; 13] = [
         Self::InitiativePublished,
         Self::InitiativeUpdated,
         Self::InitiativeUnpublished,
         Self::ExperiencePublished,
+        Self::ExperienceUpdated,
+        Self::ExperienceUnpublished,
         Self::ContributionSubmitted,
         Self::ContributionDecided,
         Self::ContributionEdited,
@@ -76,6 +82,8 @@ impl ChangeKind {
             Self::InitiativeUpdated => "INITIATIVE_UPDATED",
             Self::InitiativeUnpublished => "INITIATIVE_UNPUBLISHED",
             Self::ExperiencePublished => "EXPERIENCE_PUBLISHED",
+            Self::ExperienceUpdated => "EXPERIENCE_UPDATED",
+            Self::ExperienceUnpublished => "EXPERIENCE_UNPUBLISHED",
             Self::ContributionSubmitted => "CONTRIBUTION_SUBMITTED",
             Self::ContributionDecided => "CONTRIBUTION_DECIDED",
             Self::ContributionEdited => "CONTRIBUTION_EDITED",
@@ -149,7 +157,18 @@ impl Subject {
     pub fn of(type_name: &'static str, id: Uuid) -> Self {
         Self { type_name, id }
     }
+    /// Every node of a type at once, for a write that changed too many of them to name
+    /// each (an import): the nil UUID. A reader reloads all the nodes of that type.
+    pub fn every(type_name: &'static str) -> Self {
+        Self::of(type_name, Uuid::nil())
+    }
 }
+
+/// The most changes of one type a write names one by one; past it, it records one change
+/// about [`Subject::every`] node of the type. A territory import touches up to some
+/// 35,000 municipalities: one event each would flood every reader (webhooks, e-mails)
+/// and hold the append lock for seconds, when all a reader can do is reload them.
+pub const MAX_CHANGES_NAMED: usize = 1_000;
 
 /// One change, as a writer reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,6 +186,26 @@ impl Change {
             audience,
         }
     }
+}
+
+impl Change {
+    /// Reference data (a theme, territory, organisation, professional, position or
+    /// meeting) created, edited, merged or deleted: public, as reference data is.
+    pub fn reference(subject: Subject) -> Self {
+        Self::new(ChangeKind::ReferenceChanged, subject, Audience::Public)
+    }
+}
+
+/// The REFERENCE_CHANGED changes of a write that created or changed the nodes `ids` of
+/// one type: one per node, or one about every node of the type past
+/// [`MAX_CHANGES_NAMED`].
+pub fn reference_changes(type_name: &'static str, ids: &[Uuid]) -> Vec<Change> {
+    if ids.len() > MAX_CHANGES_NAMED {
+        return vec![Change::reference(Subject::every(type_name))];
+    }
+    ids.iter()
+        .map(|id| Change::reference(Subject::of(type_name, *id)))
+        .collect()
 }
 
 /// A change as the stream holds it: with its place in the order and its time.
@@ -224,12 +263,43 @@ pub fn decision_changes(
             subject,
             Audience::Public,
         )),
-        (true, false) if !is_experience => changes.push(Change::new(
-            ChangeKind::InitiativeUnpublished,
+        (true, false) => changes.push(Change::new(
+            if is_experience {
+                ChangeKind::ExperienceUnpublished
+            } else {
+                ChangeKind::InitiativeUnpublished
+            },
             subject,
             Audience::Public,
         )),
         _ => {}
     }
     changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_name_that_reads_back() {
+        for kind in ChangeKind::ALL {
+            assert_eq!(ChangeKind::from_name(kind.name()), Some(kind));
+        }
+    }
+
+    #[test]
+    fn a_write_names_each_node_up_to_the_limit_and_then_every_node_of_the_type() {
+        let ids: Vec<Uuid> = (0..=MAX_CHANGES_NAMED).map(|_| Uuid::now_v7()).collect();
+        let named = reference_changes("Territory", &ids[..MAX_CHANGES_NAMED]);
+        assert_eq!(named.len(), MAX_CHANGES_NAMED);
+        assert_eq!(
+            named[0],
+            Change::reference(Subject::of("Territory", ids[0]))
+        );
+        assert_eq!(
+            reference_changes("Territory", &ids),
+            [Change::reference(Subject::every("Territory"))]
+        );
+    }
 }

@@ -30,6 +30,10 @@ pub enum ChangeKind {
     InitiativeUnpublished,
     /// An experience became public.
     ExperiencePublished,
+    /// A public experience changed (a moderator's edit).
+    ExperienceUpdated,
+    /// A public experience is no longer public (archived): delete your copy.
+    ExperienceUnpublished,
     /// A contribution (draft initiative, experience, change proposal) was submitted.
     ContributionSubmitted,
     /// A moderator decided on a contribution (approved, rejected, changes requested).
@@ -37,7 +41,9 @@ pub enum ChangeKind {
     /// A draft or submitted contribution was created or edited by its authors.
     ContributionEdited,
     /// Reference data changed: a theme, territory, organisation, professional, position or
-    /// meeting was created, edited, merged or deleted.
+    /// meeting was created, edited, merged or deleted. After a large import, one change
+    /// whose `subjectId` holds the nil UUID (`Territory:00000000-0000-0000-0000-000000000000`)
+    /// stands for every node of that type: reload them all.
     ReferenceChanged,
     /// A person's personal data was erased: delete what your copy holds of them.
     PersonErased,

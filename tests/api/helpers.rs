@@ -143,6 +143,7 @@ fn template_name() -> String {
         "migration/src",
         "entity/src",
         "src/demo",
+        "src/events",
         "src/domain/search.rs",
         "src/store/search.rs",
         "Cargo.lock",

@@ -6,6 +6,7 @@ mod helpers;
 
 mod access;
 mod accounts;
+mod change_stream;
 mod changes_feed;
 mod cli;
 mod contributions;
