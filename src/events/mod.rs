@@ -15,9 +15,10 @@
 //! Events hold ids and kinds, never personal data: who may see one is in its audience.
 
 pub mod follower;
+pub mod listener;
 pub mod outbox;
 
-pub use follower::ChangeStream;
+pub use follower::{ChangeStream, Keeper};
 
 use chrono::{DateTime, Utc};
 use entity::enums::ModerationStatus;
