@@ -38,6 +38,8 @@ async fn two_replicas() -> (TestApp, TestApp) {
         settings.response_cache = Duration::from_secs(10);
         settings.stats_cache = Duration::from_secs(10);
         settings.reference_cache = Duration::from_secs(10);
+        // The tests ask the other replica again and again until the change shows.
+        settings.protection.rate_limit_per_address = 0;
     })
     .await;
     let b = a.replica().await;
@@ -255,6 +257,14 @@ async fn allow_connections(app: &TestApp, allowed: bool) {
     admin.close().await.unwrap();
 }
 
+/// Opens `n` connections in `app`'s pool (they stay open, idle, for a while).
+async fn open_connections(app: &TestApp, n: usize) {
+    let sleep = || app.db().execute_unprepared("SELECT pg_sleep(0.05)");
+    for done in futures_util::future::join_all((0..n).map(|_| sleep())).await {
+        done.unwrap();
+    }
+}
+
 /// Ends the connections of the change listeners on the test's database: how many.
 async fn terminate_listeners(app: &TestApp) -> i64 {
     let row = app
@@ -284,6 +294,9 @@ async fn a_replica_whose_listener_is_cut_keeps_nothing_then_reconnects_and_catch
     let count = |data: &Value| data["initiatives"]["totalCount"].as_i64().unwrap();
     let list = count(&b.data(LIST).await);
 
+    // Connections the replicas will need meanwhile, opened while they still may be.
+    open_connections(&a, 6).await;
+    open_connections(&b, 6).await;
     allow_connections(&a, false).await;
     assert_eq!(
         terminate_listeners(&a).await,
@@ -355,7 +368,7 @@ async fn a_change_reaches_the_other_replica_in_a_notifications_time_not_a_polls(
             LIST,
             json!({}),
             Duration::from_secs(2),
-            Duration::from_millis(2),
+            Duration::from_millis(5),
             |data| count(data) == total,
         )
         .await
