@@ -81,6 +81,14 @@ impl Database {
 
 /// The router of the service over an open, migrated database.
 pub fn app(db: &DatabaseConnection, settings: &HttpSettings) -> Router {
+    app_following(db, settings).0
+}
+
+/// The router of the service, and the change stream as this replica follows it.
+pub fn app_following(
+    db: &DatabaseConnection,
+    settings: &HttpSettings,
+) -> (Router, events::ChangeStream) {
     let protection = &settings.protection;
     let stats = Arc::new(store::stats_cache::StatsCache::new(settings.stats_cache));
     let responses = Arc::new(http::PublicResponses::new(settings.response_cache));
@@ -91,10 +99,14 @@ pub fn app(db: &DatabaseConnection, settings: &HttpSettings) -> Router {
     // requests cost.
     let mut follower_db = db.clone();
     follower_db.set_metric_callback(|_| {});
-    let changes = events::ChangeStream::start(follower_db, {
-        let (stats, responses, reference) = (stats.clone(), responses.clone(), reference.clone());
-        Box::new(move |_| http::forget_kept(&stats, &responses, &reference))
-    });
+    let changes = events::ChangeStream::start(
+        follower_db,
+        Box::new(http::Kept {
+            stats: stats.clone(),
+            responses: responses.clone(),
+            reference: reference.clone(),
+        }),
+    );
     let state = AppState {
         db: db.clone(),
         stats,
@@ -108,9 +120,9 @@ pub fn app(db: &DatabaseConnection, settings: &HttpSettings) -> Router {
         tokens: settings.tokens.clone(),
         erasure_key: settings.erasure_key.clone(),
         protection: Arc::new(http::Protection::new(protection)),
-        changes,
+        changes: changes.clone(),
     };
-    http::router(state, settings)
+    (http::router(state, settings), changes)
 }
 
 /// Serves until SIGTERM or Ctrl-C, after applying pending migrations. On the embedded

@@ -2,19 +2,25 @@
 //! saw whenever it is woken (by a commit of this replica, or a notification) and at least
 //! every [`POLL_INTERVAL`], tells the replica what changed (so it drops what it keeps) and
 //! hands each change to the replica's listeners (subscriptions) in order, once.
+//!
+//! The replica keeps what it reads from the catalogue only while it *follows* the stream:
+//! on PostgreSQL, while its [listener](super::listener) is connected and the follower has
+//! read the stream since it connected; on SQLite (one process, woken by its own commits),
+//! while the stream can be read. Otherwise it could miss a change made elsewhere and serve
+//! what it kept for as long as the caching settings allow, so it keeps nothing then.
 
 use std::{
     sync::{
-        Arc, Weak,
+        Arc, Mutex, Weak,
         atomic::{AtomicI64, Ordering},
     },
     time::Duration,
 };
 
-use sea_orm::DatabaseConnection;
-use tokio::sync::{Notify, broadcast};
+use sea_orm::{DatabaseConnection, DbBackend};
+use tokio::sync::{Notify, broadcast, oneshot, watch};
 
-use super::{Committed, outbox};
+use super::{Committed, listener, outbox};
 
 /// The longest a change made elsewhere waits before this replica reads it, when no
 /// notification arrives.
@@ -24,8 +30,14 @@ const PAGE: u64 = 500;
 /// Changes a slow listener may fall behind by before it is told it lagged.
 const LISTENER_BACKLOG: usize = 1024;
 
-/// What the replica does with each page of changes, before its listeners see them.
-pub type OnChanges = Box<dyn Fn(&[Arc<Committed>]) + Send + Sync>;
+/// What a replica keeps from the catalogue, as its follower sees to it.
+pub trait Keeper: Send + Sync + 'static {
+    /// Forgets what `changes` touch, before the replica's listeners see them.
+    fn forget(&self, changes: &[Arc<Committed>]);
+    /// Keeps what is read from now on (`true`: the replica follows the stream), or forgets
+    /// everything and keeps nothing (`false`: a change could be missed).
+    fn keep(&self, keeping: bool);
+}
 
 /// The change stream as one replica follows it.
 #[derive(Clone)]
@@ -33,26 +45,66 @@ pub struct ChangeStream {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    wake: Arc<Notify>,
+pub(super) struct Inner {
+    pub(super) wake: Arc<Notify>,
     position: AtomicI64,
     sender: broadcast::Sender<Arc<Committed>>,
-    on_changes: OnChanges,
+    keeper: Box<dyn Keeper>,
+    connection: Mutex<Connection>,
+    following: watch::Sender<bool>,
+    /// Dropped with the replica: ends its listener.
+    _stop: oneshot::Sender<()>,
+}
+
+/// Whether notifications reach the replica.
+struct Connection {
+    /// The listener is connected (always, on SQLite: commits wake the follower in-process).
+    listening: bool,
+    /// How many times the listener connected: a read counts as a catch-up only if it began
+    /// after the current connection did.
+    connections: u64,
 }
 
 impl ChangeStream {
     /// Starts following the stream from its newest change: what is kept starts empty, so
-    /// nothing older matters to this replica. Needs a Tokio runtime.
-    pub fn start(db: DatabaseConnection, on_changes: OnChanges) -> Self {
+    /// nothing older matters to this replica. On PostgreSQL, starts its listener too.
+    /// Needs a Tokio runtime.
+    pub fn start(db: DatabaseConnection, keeper: Box<dyn Keeper>) -> Self {
         let (sender, _) = broadcast::channel(LISTENER_BACKLOG);
+        let (stop, stopped) = oneshot::channel();
+        let postgres = db.get_database_backend() == DbBackend::Postgres;
         let inner = Arc::new(Inner {
             wake: Arc::new(Notify::new()),
             position: AtomicI64::new(UNKNOWN),
             sender,
-            on_changes,
+            keeper,
+            connection: Mutex::new(Connection {
+                listening: !postgres,
+                connections: 0,
+            }),
+            following: watch::Sender::new(false),
+            _stop: stop,
         });
+        // Nothing is kept until the replica follows.
+        inner.keeper.keep(false);
+        if postgres {
+            let pool = db.get_postgres_connection_pool().clone();
+            tokio::spawn(listener::listen(pool, Arc::downgrade(&inner), stopped));
+        }
         tokio::spawn(follow(db, Arc::downgrade(&inner)));
         Self { inner }
+    }
+
+    /// Whether the replica follows the stream now, and so keeps what it reads.
+    pub fn is_following(&self) -> bool {
+        *self.inner.following.borrow()
+    }
+
+    /// Returns once the replica follows the stream.
+    pub async fn until_following(&self) {
+        let mut following = self.inner.following.subscribe();
+        // The sender lives as long as `self`.
+        let _ = following.wait_for(|following| *following).await;
     }
 
     /// Something was committed: read the stream now rather than at the next poll.
@@ -73,6 +125,58 @@ impl ChangeStream {
 
 /// The position before the follower has read where the stream ends.
 const UNKNOWN: i64 = -1;
+
+impl Inner {
+    /// The listener has connected and listens: the follower catches up, then follows.
+    pub(super) fn listener_connected(&self) {
+        let mut connection = self.lock_connection();
+        connection.listening = true;
+        connection.connections += 1;
+        drop(connection);
+        self.wake.notify_one();
+    }
+
+    /// The listener's connection is lost: notifications may be missed from now on.
+    pub(super) fn listener_lost(&self) {
+        let mut connection = self.lock_connection();
+        connection.listening = false;
+        self.set_following(&connection, false);
+    }
+
+    /// Which listener connection a read begins under, if any.
+    fn reading_under(&self) -> Option<u64> {
+        let connection = self.lock_connection();
+        connection.listening.then_some(connection.connections)
+    }
+
+    /// A read begun under `under` succeeded: the replica follows if the listener has not
+    /// been lost since.
+    fn caught_up(&self, under: Option<u64>) {
+        let connection = self.lock_connection();
+        if connection.listening && under == Some(connection.connections) {
+            self.set_following(&connection, true);
+        }
+    }
+
+    /// A read failed: the replica cannot tell what it missed.
+    fn read_failed(&self) {
+        let connection = self.lock_connection();
+        self.set_following(&connection, false);
+    }
+
+    /// Holding the connection's lock, so that a loss and a catch-up are told in order.
+    fn set_following(&self, _held: &Connection, following: bool) {
+        if *self.following.borrow() != following {
+            self.keeper.keep(following);
+            self.following.send_replace(following);
+            tracing::info!(following, "the replica's following of the change stream");
+        }
+    }
+
+    fn lock_connection(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.connection.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
 
 /// Reads the stream until the replica is gone.
 async fn follow(db: DatabaseConnection, inner: Weak<Inner>) {
@@ -97,12 +201,13 @@ async fn follow(db: DatabaseConnection, inner: Weak<Inner>) {
             return;
         };
         let position = stream.position.load(Ordering::SeqCst);
+        let under = stream.reading_under();
         let full = match outbox::read_after(&db, position, PAGE).await {
             Ok(page) => {
                 let changes: Vec<_> = page.changes.into_iter().map(Arc::new).collect();
                 let full = changes.len() as u64 == PAGE;
                 if !changes.is_empty() {
-                    (stream.on_changes)(&changes);
+                    stream.keeper.forget(&changes);
                     for change in changes {
                         // No listener is not an error.
                         let _ = stream.sender.send(change);
@@ -111,10 +216,14 @@ async fn follow(db: DatabaseConnection, inner: Weak<Inner>) {
                 if let Some(position) = page.position {
                     stream.position.store(position, Ordering::SeqCst);
                 }
+                if !full {
+                    stream.caught_up(under);
+                }
                 full
             }
             Err(error) => {
                 tracing::warn!(%error, "the change stream could not be read; retrying");
+                stream.read_failed();
                 false
             }
         };

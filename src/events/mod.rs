@@ -16,10 +16,11 @@
 
 pub mod feed;
 pub mod follower;
+pub mod listener;
 pub mod outbox;
 pub mod retention;
 
-pub use follower::ChangeStream;
+pub use follower::{ChangeStream, Keeper};
 
 use chrono::{DateTime, Utc};
 use entity::enums::ModerationStatus;

@@ -45,7 +45,7 @@ use crate::{
         DEFAULT_STATS_CACHE_SECS, ProtectionConfig,
     },
     domain::erasure::ErasureKey,
-    events::ChangeStream,
+    events::{ChangeStream, Committed, Keeper},
     graphql::{CommunsSchema, limits::QueryLimits},
     store::{reference_rows::ReferenceRows, stats_cache::StatsCache},
 };
@@ -86,6 +86,27 @@ pub fn forget_kept(stats: &StatsCache, responses: &PublicResponses, reference: &
     stats.catalogue_changed();
     responses.catalogue_changed();
     reference.catalogue_changed();
+}
+
+/// What a replica keeps from the catalogue, as the change stream's follower sees to it.
+pub struct Kept {
+    pub stats: Arc<StatsCache>,
+    pub responses: Arc<PublicResponses>,
+    pub reference: Arc<ReferenceRows>,
+}
+
+impl Keeper for Kept {
+    /// Coarse: any change forgets everything. Changes are a few a day, and what is kept
+    /// fills again with the next requests.
+    fn forget(&self, _changes: &[Arc<Committed>]) {
+        forget_kept(&self.stats, &self.responses, &self.reference);
+    }
+
+    fn keep(&self, keeping: bool) {
+        self.stats.keep(keeping);
+        self.responses.keep(keeping);
+        self.reference.keep(keeping);
+    }
 }
 
 /// The defences of `/graphql`, shared by every request.

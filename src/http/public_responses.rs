@@ -97,6 +97,11 @@ impl PublicResponses {
         self.0.catalogue_changed();
     }
 
+    /// Keeps answers from now on, or (`false`) forgets every answer and keeps none.
+    pub fn keep(&self, keeping: bool) {
+        self.0.keep(keeping);
+    }
+
     /// The key of `request`'s answer, when it may be answered from here at all.
     pub fn key(&self, request: &Request, signed_in: bool) -> Option<String> {
         if signed_in || !self.0.keeps() {

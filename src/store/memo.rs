@@ -9,7 +9,7 @@ use std::{
     collections::HashMap,
     sync::{
         Arc, Mutex,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -30,6 +30,8 @@ pub struct Memo<V> {
     /// Past this many keys, every value is dropped: the keys are not bounded otherwise.
     max_entries: usize,
     generation: AtomicU64,
+    /// Off while the replica does not follow the change stream: it could miss a change.
+    keeping: AtomicBool,
     entries: Mutex<HashMap<String, Entry<V>>>,
 }
 
@@ -40,18 +42,30 @@ impl<V: Clone + Send + Sync + 'static> Memo<V> {
             keep_for,
             max_entries,
             generation: AtomicU64::new(0),
+            keeping: AtomicBool::new(true),
             entries: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Whether values are kept at all.
+    /// Whether values are kept now.
     pub fn keeps(&self) -> bool {
-        !self.keep_for.is_zero()
+        !self.keep_for.is_zero() && self.keeping.load(Ordering::SeqCst)
     }
 
     /// Forgets every value: something may have been written.
     pub fn catalogue_changed(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Keeps values from now on, or (`false`) forgets every value and keeps none until
+    /// told to keep again.
+    pub fn keep(&self, keeping: bool) {
+        // Off before the generation moves: a value computed meanwhile is either under the
+        // old generation or sees `keeping` off.
+        self.keeping.store(keeping, Ordering::SeqCst);
+        if !keeping {
+            self.catalogue_changed();
+        }
     }
 
     /// The value kept under `key`, if it is still valid and computed.
@@ -76,21 +90,26 @@ impl<V: Clone + Send + Sync + 'static> Memo<V> {
         if !self.keeps() {
             return compute.await;
         }
-        let slot = self.slot(key);
-        slot.get_or_try_init(|| compute).await.cloned()
+        match self.slot(key) {
+            Some(slot) => slot.get_or_try_init(|| compute).await.cloned(),
+            None => compute.await,
+        }
     }
 
     /// The slot of the value under `key`: the one kept if it is still valid, a new one
     /// otherwise. A mutation that lands while a value is computed makes its slot stale at
-    /// once, so the value is never kept under the new generation.
-    fn slot(&self, key: String) -> Arc<OnceCell<V>> {
+    /// once, so the value is never kept under the new generation. None while not keeping.
+    fn slot(&self, key: String) -> Option<Arc<OnceCell<V>>> {
         let generation = self.generation.load(Ordering::SeqCst);
+        if !self.keeping.load(Ordering::SeqCst) {
+            return None;
+        }
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(entry) = entries.get(&key)
             && entry.generation == generation
             && entry.asked_at.elapsed() <= self.keep_for
         {
-            return entry.value.clone();
+            return Some(entry.value.clone());
         }
         if entries.len() >= self.max_entries {
             entries.clear();
@@ -104,7 +123,7 @@ impl<V: Clone + Send + Sync + 'static> Memo<V> {
                 value: value.clone(),
             },
         );
-        value
+        Some(value)
     }
 }
 
@@ -129,6 +148,19 @@ mod tests {
         memo.catalogue_changed();
         assert_eq!(memo.get("total"), None);
         assert_eq!(memo.get_or_compute("total".into(), answer(3)).await, Ok(3));
+    }
+
+    #[tokio::test]
+    async fn nothing_is_kept_while_keeping_is_off() {
+        let memo = memo();
+        assert_eq!(memo.get_or_compute("total".into(), answer(1)).await, Ok(1));
+        memo.keep(false);
+        assert_eq!(memo.get("total"), None, "forgotten");
+        assert_eq!(memo.get_or_compute("total".into(), answer(2)).await, Ok(2));
+        assert_eq!(memo.get_or_compute("total".into(), answer(3)).await, Ok(3));
+        memo.keep(true);
+        assert_eq!(memo.get_or_compute("total".into(), answer(4)).await, Ok(4));
+        assert_eq!(memo.get_or_compute("total".into(), answer(5)).await, Ok(4));
     }
 
     #[tokio::test]

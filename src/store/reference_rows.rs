@@ -10,7 +10,7 @@ use std::{
     collections::HashMap,
     sync::{
         Mutex,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -26,6 +26,8 @@ pub struct RowCache<M> {
     keep_for: Duration,
     /// Raised by every mutation: rows read before it are not kept after it.
     generation: AtomicU64,
+    /// Off while the replica does not follow the change stream: it could miss a change.
+    keeping: AtomicBool,
     kept: Mutex<Kept<M>>,
 }
 
@@ -41,6 +43,7 @@ impl<M: Clone> RowCache<M> {
         Self {
             keep_for,
             generation: AtomicU64::new(0),
+            keeping: AtomicBool::new(true),
             kept: Mutex::new(Kept {
                 generation: 0,
                 since: Instant::now(),
@@ -49,14 +52,23 @@ impl<M: Clone> RowCache<M> {
         }
     }
 
-    /// Whether rows are kept at all.
+    /// Whether rows are kept now.
     pub fn keeps(&self) -> bool {
-        !self.keep_for.is_zero()
+        !self.keep_for.is_zero() && self.keeping.load(Ordering::SeqCst)
     }
 
     /// Forgets every row: something may have been written.
     pub fn catalogue_changed(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Keeps rows from now on, or (`false`) forgets every row and keeps none until told
+    /// to keep again.
+    pub fn keep_rows(&self, keeping: bool) {
+        self.keeping.store(keeping, Ordering::SeqCst);
+        if !keeping {
+            self.catalogue_changed();
+        }
     }
 
     /// The mark to give [`keep`](Self::keep) with the rows read from now on.
@@ -88,7 +100,7 @@ impl<M: Clone> RowCache<M> {
     {
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         self.refresh(&mut kept);
-        if kept.generation != mark {
+        if kept.generation != mark || !self.keeping.load(Ordering::SeqCst) {
             return;
         }
         for (id, row) in rows {
@@ -133,6 +145,13 @@ impl ReferenceRows {
         self.territories.catalogue_changed();
         self.organisations.catalogue_changed();
     }
+
+    /// Keeps rows from now on, or (`false`) forgets every row and keeps none.
+    pub fn keep(&self, keeping: bool) {
+        self.themes.keep_rows(keeping);
+        self.territories.keep_rows(keeping);
+        self.organisations.keep_rows(keeping);
+    }
 }
 
 #[cfg(test)]
@@ -162,6 +181,19 @@ mod tests {
         assert_eq!(cache.get(&[id(1)]).1, [id(1)], "dropped");
         cache.keep(before, [(&id(1), &"Metz (ancien nom)")]);
         assert_eq!(cache.get(&[id(1)]).1, [id(1)], "read before: not kept");
+        cache.keep(cache.mark(), [(&id(1), &"Metz")]);
+        assert!(cache.get(&[id(1)]).1.is_empty());
+    }
+
+    #[test]
+    fn no_row_is_kept_while_keeping_is_off() {
+        let cache = RowCache::new(Duration::from_secs(60));
+        cache.keep(cache.mark(), [(&id(1), &"Metz")]);
+        cache.keep_rows(false);
+        assert_eq!(cache.get(&[id(1)]).1, [id(1)], "forgotten");
+        cache.keep(cache.mark(), [(&id(1), &"Metz")]);
+        assert_eq!(cache.get(&[id(1)]).1, [id(1)], "not kept");
+        cache.keep_rows(true);
         cache.keep(cache.mark(), [(&id(1), &"Metz")]);
         assert!(cache.get(&[id(1)]).1.is_empty());
     }

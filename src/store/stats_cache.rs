@@ -28,7 +28,7 @@ impl StatsCache {
         Self(Memo::new(keep_for, MAX_FIGURES))
     }
 
-    /// Whether figures are kept at all.
+    /// Whether figures are kept now.
     pub fn keeps(&self) -> bool {
         self.0.keeps()
     }
@@ -36,6 +36,11 @@ impl StatsCache {
     /// Forgets every figure: something may have been written.
     pub fn catalogue_changed(&self) {
         self.0.catalogue_changed();
+    }
+
+    /// Keeps figures from now on, or (`false`) forgets every figure and keeps none.
+    pub fn keep(&self, keeping: bool) {
+        self.0.keep(keeping);
     }
 
     /// The figure under `key`, computed by `compute` when none is kept, once however many

@@ -57,7 +57,12 @@ pub struct TestApp {
     pub database_url: String,
     pub client: Client,
     pub database: Database,
-    _store: TestStore,
+    /// The change stream as this app (replica) follows it.
+    pub changes: communs::events::ChangeStream,
+    /// What the app was built with, for its replicas.
+    settings: HttpSettings,
+    acquire_timeout: Duration,
+    _store: Arc<TestStore>,
 }
 
 /// Where the test's database lives, removed when the test ends.
@@ -316,7 +321,42 @@ impl TestApp {
         settings.reference_cache = Duration::ZERO;
         settings.stats_cache = Duration::ZERO;
         change(&mut settings);
-        let router = communs::app(&database.connection, &settings);
+        Self::serve(database, url, settings, acquire_timeout, Arc::new(store)).await
+    }
+
+    /// Another replica of this app: on the same database, with the same settings, its own
+    /// connections, kept answers and follower of the change stream.
+    pub async fn replica(&self) -> Self {
+        let database = Database::open(&DatabaseConfig {
+            setting: DatabaseSetting::Url(self.database_url.clone()),
+            max_connections: None,
+            acquire_timeout: self.acquire_timeout,
+        })
+        .await
+        .expect("the test database opens again");
+        Self::serve(
+            database,
+            self.database_url.clone(),
+            self.settings.clone(),
+            self.acquire_timeout,
+            self._store.clone(),
+        )
+        .await
+    }
+
+    /// Serves the app on a free port, once it follows the change stream (on PostgreSQL, once
+    /// its listener is connected): tests of keeping must not depend on how fast that is.
+    async fn serve(
+        database: Database,
+        url: String,
+        settings: HttpSettings,
+        acquire_timeout: Duration,
+        store: Arc<TestStore>,
+    ) -> Self {
+        let (router, changes) = communs::app_following(&database.connection, &settings);
+        tokio::time::timeout(Duration::from_secs(10), changes.until_following())
+            .await
+            .expect("the app follows the change stream");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a free port");
@@ -331,10 +371,13 @@ impl TestApp {
         });
         Self {
             address,
-            tokens,
+            tokens: settings.tokens.clone(),
             database_url: url,
             client: Client::new(),
             database,
+            changes,
+            settings,
+            acquire_timeout,
             _store: store,
         }
     }

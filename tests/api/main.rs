@@ -31,6 +31,7 @@ mod privacy;
 mod public_answers;
 mod reference;
 mod reference_admin;
+mod replicas;
 mod response_size;
 mod schema;
 mod search;
