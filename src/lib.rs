@@ -109,6 +109,8 @@ pub fn app(db: &DatabaseConnection, settings: &HttpSettings) -> Router {
         erasure_key: settings.erasure_key.clone(),
         protection: Arc::new(http::Protection::new(protection)),
         changes,
+        sockets: Arc::default(),
+        stopping: settings.stopping.clone(),
     };
     http::router(state, settings)
 }
@@ -130,6 +132,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             .map_err(describe)?;
         tracing::info!(?report, "empty embedded database: demo dataset loaded");
     }
+    // Turns true at SIGTERM or Ctrl-C: WebSocket connections close then.
+    let (stopping, stop_requested) = tokio::sync::watch::channel(false);
     let settings = HttpSettings {
         request_timeout: Duration::from_secs(config.request_timeout_secs),
         tokens,
@@ -138,6 +142,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         stats_cache: Duration::from_secs(config.stats_cache_secs),
         response_cache: Duration::from_secs(config.response_cache_secs),
         reference_cache: Duration::from_secs(config.reference_cache_secs),
+        stopping: stop_requested.clone(),
     };
     accounts::passwords::prepare().await;
     let router = app(&database.connection, &settings);
@@ -148,7 +153,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(%address, "Communs is serving GraphQL on /graphql and GraphiQL on /");
     // The peer address counts failed logins per client.
     let drain = Duration::from_secs(config.shutdown_drain_secs);
-    let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);
+    let mut stop_requested = stop_requested;
     let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

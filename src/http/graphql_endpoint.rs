@@ -528,7 +528,7 @@ fn respond(
 /// Gives every error a code and the request id. Errors from resolvers already carry their
 /// code; the others come from parsing or validating the query. A value that does not fit
 /// its type names its argument: from the message, or else from where the error stands.
-fn label_errors(
+pub(super) fn label_errors(
     response: &mut Response,
     request_id: &str,
     query_parses: bool,

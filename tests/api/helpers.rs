@@ -63,7 +63,12 @@ pub struct TestApp {
 /// Where the test's database lives, removed when the test ends.
 enum TestStore {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { server_url: String, name: String },
+    Postgres {
+        server_url: String,
+        name: String,
+    },
+    /// Another replica's: dropped with that replica.
+    Shared,
 }
 
 impl Drop for TestStore {
@@ -335,6 +340,43 @@ impl TestApp {
             client: Client::new(),
             database,
             _store: store,
+        }
+    }
+
+    /// Another replica of the service, over the same database (PostgreSQL only: an embedded
+    /// database belongs to one process).
+    pub async fn replica(&self) -> TestApp {
+        let database = Database::open(&DatabaseConfig {
+            setting: DatabaseSetting::Url(self.database_url.clone()),
+            max_connections: None,
+            acquire_timeout: ACQUIRE_TIMEOUT,
+        })
+        .await
+        .expect("the test database opens");
+        let mut settings = HttpSettings::new(self.tokens.clone(), Arc::new(test_erasure_key()));
+        settings.response_cache = Duration::ZERO;
+        settings.reference_cache = Duration::ZERO;
+        settings.stats_cache = Duration::ZERO;
+        let router = communs::app(&database.connection, &settings);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .ok();
+        });
+        TestApp {
+            address,
+            tokens: self.tokens.clone(),
+            database_url: self.database_url.clone(),
+            client: Client::new(),
+            database,
+            _store: TestStore::Shared,
         }
     }
 

@@ -34,6 +34,7 @@ mod search;
 mod similar;
 mod statements;
 mod stats;
+mod subscriptions;
 mod territory_import;
 mod throttling;
 mod tokens;
