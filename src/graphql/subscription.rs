@@ -24,7 +24,7 @@ use crate::{
         visibility::ContributionScope,
     },
     error::{AppError, AppResult},
-    events::{Audience, ChangeKind, ChangeStream, Committed},
+    events::{Audience, ChangeKind, ChangeStream, Committed, outbox},
     store::{self, loaders::Loaders},
 };
 
@@ -43,6 +43,18 @@ fn live<'a>(ctx: &Context<'a>) -> AppResult<&'a Live> {
         .map_err(|_| AppError::internal("the live state missing from a subscription"))
 }
 
+/// Starts listening to the stream, and reads where it ends now: what the subscriber reads
+/// from now on reflects every change up to there, so only the later ones are news. A change
+/// committed meanwhile may be both reflected and sent, never lost.
+async fn listen(
+    live: &Live,
+    db: &DatabaseConnection,
+) -> AppResult<(broadcast::Receiver<Arc<Committed>>, i64)> {
+    let receiver = live.changes.subscribe();
+    let after = outbox::last_sequence(db).await?;
+    Ok((receiver, after))
+}
+
 /// What a subscription makes of one change.
 enum Step<T> {
     /// Nothing for this subscriber.
@@ -53,11 +65,12 @@ enum Step<T> {
     Last(T),
 }
 
-/// Follows the stream from `receiver` until `credentials` turn false, sending what `pick`
-/// makes of each change. Falling behind ends the subscription with SUBSCRIPTION_LAGGED
+/// Follows the stream from `receiver`, from the change after `after`, until `credentials`
+/// turn false, sending what `pick` makes of each change. Falling behind ends the subscription with SUBSCRIPTION_LAGGED
 /// rather than skipping changes silently: the client cannot know what it missed.
 fn follow<T, F, Fut>(
     receiver: broadcast::Receiver<Arc<Committed>>,
+    after: i64,
     credentials: watch::Receiver<bool>,
     pick: F,
 ) -> impl Stream<Item = Result<T>> + Send + 'static
@@ -66,7 +79,7 @@ where
     F: FnMut(Arc<Committed>) -> Fut + Send + 'static,
     Fut: Future<Output = AppResult<Step<T>>> + Send,
 {
-    stream::unfold(Some((receiver, credentials, pick)), |state| async move {
+    stream::unfold(Some((receiver, credentials, pick)), move |state| async move {
         let (mut receiver, mut credentials, mut pick) = state?;
         loop {
             let ended = async {
@@ -88,6 +101,8 @@ where
                 received = receiver.recv() => received,
             };
             let change = match received {
+                // Committed before the subscription started: not news to it.
+                Ok(change) if change.sequence <= after => continue,
                 Ok(change) => change,
                 Err(broadcast::error::RecvError::Lagged(missed)) => {
                     return Some((Err(AppError::Lagged { missed }.into()), None));
@@ -194,9 +209,11 @@ impl Subscription {
         let filter = filter.unwrap_or_default().parse()?;
         let live = live(ctx)?;
         let (reader, _) = Reader::of(ctx)?;
+        let (receiver, after) = listen(live, &reader.db).await?;
         let reader = Arc::new((reader, filter));
         Ok(follow(
-            live.changes.subscribe(),
+            receiver,
+            after,
             live.credentials.clone(),
             move |change| {
                 let reader = reader.clone();
@@ -232,38 +249,43 @@ impl Subscription {
         let live = live(ctx)?;
         let (reader, _) = Reader::of(ctx)?;
         // Listening before looking: a change made meanwhile is not lost.
-        let receiver = live.changes.subscribe();
+        let (receiver, after) = listen(live, &reader.db).await?;
         if reader.loaders.initiative().load_one(uuid).await?.is_none() {
             return Err(AppError::NotFound(format!("no initiative {}", id.as_str())).into());
         }
         let reader = Arc::new(reader);
-        Ok(follow(receiver, live.credentials.clone(), move |change| {
-            let reader = reader.clone();
-            let id = id.clone();
-            async move {
-                if change.subject_type != "Initiative" || change.subject_id != uuid {
-                    return Ok(Step::Skip);
+        Ok(follow(
+            receiver,
+            after,
+            live.credentials.clone(),
+            move |change| {
+                let reader = reader.clone();
+                let id = id.clone();
+                async move {
+                    if change.subject_type != "Initiative" || change.subject_id != uuid {
+                        return Ok(Step::Skip);
+                    }
+                    let kind = match change.kind {
+                        ChangeKind::InitiativeUpdated => InitiativeChangeKind::Updated,
+                        ChangeKind::InitiativeUnpublished => InitiativeChangeKind::Unpublished,
+                        ChangeKind::InitiativePublished => InitiativeChangeKind::Published,
+                        _ => return Ok(Step::Skip),
+                    };
+                    let found = reader.loaders.initiative().load_one(uuid).await?;
+                    let visible = found.is_some();
+                    let item = InitiativeChange {
+                        kind,
+                        initiative_id: id,
+                        initiative: found.map(Initiative::from),
+                    };
+                    Ok(if visible {
+                        Step::Send(item)
+                    } else {
+                        Step::Last(item)
+                    })
                 }
-                let kind = match change.kind {
-                    ChangeKind::InitiativeUpdated => InitiativeChangeKind::Updated,
-                    ChangeKind::InitiativeUnpublished => InitiativeChangeKind::Unpublished,
-                    ChangeKind::InitiativePublished => InitiativeChangeKind::Published,
-                    _ => return Ok(Step::Skip),
-                };
-                let found = reader.loaders.initiative().load_one(uuid).await?;
-                let visible = found.is_some();
-                let item = InitiativeChange {
-                    kind,
-                    initiative_id: id,
-                    initiative: found.map(Initiative::from),
-                };
-                Ok(if visible {
-                    Step::Send(item)
-                } else {
-                    Step::Last(item)
-                })
-            }
-        }))
+            },
+        ))
     }
 
     /// The moderation queue's changes, each with its item as it is now: submissions,
@@ -300,9 +322,11 @@ impl Subscription {
             Some(own)
         };
         let caller = caller.clone();
+        let (receiver, after) = listen(live, &reader.db).await?;
         let reader = Arc::new(reader);
         Ok(follow(
-            live.changes.subscribe(),
+            receiver,
+            after,
             live.credentials.clone(),
             move |change| {
                 let reader = reader.clone();
@@ -354,4 +378,60 @@ async fn moderation_item(
         _ => None,
     };
     Ok(contribution.map(ModerationItem::of))
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt;
+
+    use super::*;
+
+    fn change(sequence: i64) -> Arc<Committed> {
+        Arc::new(Committed {
+            sequence,
+            occurred_at: chrono::Utc::now(),
+            kind: ChangeKind::InitiativePublished,
+            subject_type: "Initiative".to_owned(),
+            subject_id: Uuid::nil(),
+            audience: Audience::Public,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_falls_behind_is_ended_with_lagged_rather_than_skipping() {
+        let (sender, receiver) = broadcast::channel(2);
+        let (_valid, credentials) = watch::channel(true);
+        for sequence in 1..=5 {
+            sender.send(change(sequence)).unwrap();
+        }
+        let stream = follow(receiver, 0, credentials, |change| async move {
+            Ok(Step::Send(change.sequence))
+        });
+        let received: Vec<_> = stream.collect().await;
+        assert_eq!(received.len(), 1, "the error ends the subscription");
+        let error = received[0].as_ref().unwrap_err();
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code").cloned());
+        assert_eq!(
+            code,
+            Some(async_graphql::Value::from("SUBSCRIPTION_LAGGED")),
+            "{}",
+            error.message
+        );
+    }
+
+    #[tokio::test]
+    async fn credentials_that_turn_invalid_end_the_subscription() {
+        let (_sender, receiver) = broadcast::channel::<Arc<Committed>>(2);
+        let (valid, credentials) = watch::channel(true);
+        let stream = follow(receiver, 0, credentials, |change| async move {
+            Ok(Step::Send(change.sequence))
+        });
+        valid.send_replace(false);
+        let received: Vec<_> = stream.collect().await;
+        assert_eq!(received.len(), 1);
+        assert!(received[0].is_err());
+    }
 }

@@ -376,6 +376,15 @@ async fn execute(
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
             return response;
         }
+        if operation == Some(OperationType::Subscription) {
+            return RequestRefused::new(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "subscriptions are served over WebSocket on /graphql, in the \
+                 graphql-transport-ws protocol",
+            )
+            .respond(request_id, media);
+        }
         request.set_parsed_query(ExecutableDocument::clone(document));
     }
     let caller = match caller(state, headers).await {

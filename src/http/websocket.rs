@@ -209,9 +209,19 @@ struct Head {
 }
 
 fn close(code: u16, reason: impl Into<String>) -> Message {
+    // A close frame's reason holds at most 123 bytes.
+    let mut reason: String = reason.into();
+    if reason.len() > 123 {
+        let mut end = 120;
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        reason.truncate(end);
+        reason.push('…');
+    }
     Message::Close(Some(CloseFrame {
         code,
-        reason: reason.into().into(),
+        reason: reason.into(),
     }))
 }
 
@@ -349,8 +359,11 @@ async fn serve(socket: WebSocket, state: AppState, client: Option<IpAddr>) {
                     None => continue,
                 },
                 Some(WsMessage::Close(code, reason)) => match book(&shared).refused.take() {
-                    // The protocol's code for a refused `connection_init`.
+                    // The protocol's codes: a refused `connection_init`, a `subscribe`
+                    // before the acknowledgement, a message that is not the protocol's.
                     Some(refusal) => close(4403, refusal),
+                    None if code == 1011 && !acknowledged => close(4401, "Unauthorized"),
+                    None if code == 1002 => close(4400, reason),
                     None => close(code, reason),
                 },
                 None => break,

@@ -165,6 +165,18 @@ async fn a_connection_is_acknowledged_with_a_valid_token_or_none_and_closed_with
     let moderator = moderator(&app).await;
     Client::connect(&app, None).await;
     Client::connect(&app, Some(&moderator.token)).await;
+    let mut hasty = Client::open(&app).await.unwrap();
+    hasty.subscribe("1", PUBLISHED, json!({})).await;
+    match hasty.receive(DELIVERY).await {
+        Some(Received::Closed(4401, _)) => {}
+        other => panic!("expected 4401 for a subscribe before the ack, got {other:?}"),
+    }
+    let mut babbling = Client::open(&app).await.unwrap();
+    babbling.send(json!({ "type": "hello" })).await;
+    match babbling.receive(DELIVERY).await {
+        Some(Received::Closed(4400, _)) => {}
+        other => panic!("expected 4400 for an unknown message, got {other:?}"),
+    }
     let mut forged = Client::open(&app).await.unwrap();
     forged.init(Some("not-a-token")).await;
     match forged.receive(DELIVERY).await {
@@ -321,6 +333,55 @@ async fn a_followed_initiative_that_is_archived_is_sent_once_more_then_completed
 }
 
 #[tokio::test]
+async fn a_followed_initiative_is_sent_again_when_an_approved_proposal_changes_it() {
+    let app = TestApp::with_demo().await;
+    let moderator = moderator(&app).await;
+    let afev = app
+        .account("afev@exemple.fr", Role::Partner, Some("afev"))
+        .await;
+    let id = submitted(&app, "Accompagnement scolaire").await;
+    moderate(&app, &moderator, &id, "APPROVE", None, 1).await;
+    let mut anonymous = Client::connect(&app, None).await;
+    anonymous
+        .subscribe(
+            "c",
+            "subscription ($id: ID!) { initiativeChanged(id: $id) {
+                kind initiative { summary } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let version = app
+        .data_with(
+            "query ($id: ID!) { initiative(id: $id) { version } }",
+            json!({ "id": id }),
+        )
+        .await["initiative"]["version"]
+        .clone();
+    let proposed = app
+        .data_as(
+            &afev.token,
+            "mutation ($input: ProposeInitiativeChangeInput!) {
+                proposeInitiativeChange(input: $input) { changeProposal { id } } }",
+            json!({ "input": { "id": id, "expectedVersion": version,
+                "summary": "Un accompagnement poursuivi en 2021." } }),
+        )
+        .await;
+    let proposal = proposed["proposeInitiativeChange"]["changeProposal"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = moderate(&app, &moderator, &proposal, "APPROVE", None, 1).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let next = anonymous.message().await;
+    let change = &next["payload"]["data"]["initiativeChanged"];
+    assert_eq!(change["kind"], "UPDATED", "{next}");
+    assert_eq!(
+        change["initiative"]["summary"],
+        "Un accompagnement poursuivi en 2021."
+    );
+}
+
+#[tokio::test]
 async fn subscriptions_per_connection_and_connections_per_address_are_limited() {
     let app = TestApp::with_demo_and_settings(|settings| {
         settings.protection.subscriptions.per_connection = 1;
@@ -443,5 +504,22 @@ async fn a_subscriber_on_one_replica_receives_what_was_approved_on_another() {
     assert_eq!(
         next["payload"]["data"]["initiativePublished"]["id"], id,
         "{next}"
+    );
+}
+
+#[tokio::test]
+async fn a_subscription_sent_over_http_is_refused_with_a_pointer_to_websocket() {
+    let app = TestApp::with_demo().await;
+    let response = app
+        .post_graphql(json!({ "query": "subscription { initiativePublished { id } }" }))
+        .await;
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(crate::helpers::error_codes(&body), ["BAD_REQUEST"]);
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("WebSocket")
     );
 }
