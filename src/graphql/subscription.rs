@@ -79,47 +79,50 @@ where
     F: FnMut(Arc<Committed>) -> Fut + Send + 'static,
     Fut: Future<Output = AppResult<Step<T>>> + Send,
 {
-    stream::unfold(Some((receiver, credentials, pick)), move |state| async move {
-        let (mut receiver, mut credentials, mut pick) = state?;
-        loop {
-            let ended = async {
-                if credentials.wait_for(|valid| !*valid).await.is_err() {
-                    // The connection is gone; so is this subscription, soon.
-                    std::future::pending::<()>().await;
+    stream::unfold(
+        Some((receiver, credentials, pick)),
+        move |state| async move {
+            let (mut receiver, mut credentials, mut pick) = state?;
+            loop {
+                let ended = async {
+                    if credentials.wait_for(|valid| !*valid).await.is_err() {
+                        // The connection is gone; so is this subscription, soon.
+                        std::future::pending::<()>().await;
+                    }
+                };
+                let received = tokio::select! {
+                    biased;
+                    () = ended => {
+                        let error = AppError::Unauthenticated(
+                            "the connection's token expired or was revoked: connect again \
+                             with a new token"
+                                .to_owned(),
+                        );
+                        return Some((Err(error.into()), None));
+                    }
+                    received = receiver.recv() => received,
+                };
+                let change = match received {
+                    // Committed before the subscription started: not news to it.
+                    Ok(change) if change.sequence <= after => continue,
+                    Ok(change) => change,
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        return Some((Err(AppError::Lagged { missed }.into()), None));
+                    }
+                    // The replica is stopping.
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                };
+                match pick(change).await {
+                    Ok(Step::Skip) => {}
+                    Ok(Step::Send(item)) => {
+                        return Some((Ok(item), Some((receiver, credentials, pick))));
+                    }
+                    Ok(Step::Last(item)) => return Some((Ok(item), None)),
+                    Err(error) => return Some((Err(error.into()), None)),
                 }
-            };
-            let received = tokio::select! {
-                biased;
-                () = ended => {
-                    let error = AppError::Unauthenticated(
-                        "the connection's token expired or was revoked: connect again \
-                         with a new token"
-                            .to_owned(),
-                    );
-                    return Some((Err(error.into()), None));
-                }
-                received = receiver.recv() => received,
-            };
-            let change = match received {
-                // Committed before the subscription started: not news to it.
-                Ok(change) if change.sequence <= after => continue,
-                Ok(change) => change,
-                Err(broadcast::error::RecvError::Lagged(missed)) => {
-                    return Some((Err(AppError::Lagged { missed }.into()), None));
-                }
-                // The replica is stopping.
-                Err(broadcast::error::RecvError::Closed) => return None,
-            };
-            match pick(change).await {
-                Ok(Step::Skip) => {}
-                Ok(Step::Send(item)) => {
-                    return Some((Ok(item), Some((receiver, credentials, pick))));
-                }
-                Ok(Step::Last(item)) => return Some((Ok(item), None)),
-                Err(error) => return Some((Err(error.into()), None)),
             }
-        }
-    })
+        },
+    )
 }
 
 /// Which newly published initiatives to receive. Every criterion given must hold; within a

@@ -279,6 +279,8 @@ fn outgoing(shared: &SharedBook, text: String) -> Option<String> {
     let mut book = book(shared);
     match (head.kind.as_str(), head.id) {
         ("connection_ack", _) => book.acknowledged = true,
+        // The client holds the subscription over once it had an `error`.
+        ("next", Some(id)) if book.failed.contains(&id) => return None,
         ("next", Some(id)) => {
             let Ok(message) = serde_json::from_str::<JsonValue>(&text) else {
                 return Some(text);
@@ -350,6 +352,7 @@ async fn serve(socket: WebSocket, state: AppState, client: Option<IpAddr>) {
         tokio::time::Instant::now() + limits.keepalive,
         limits.keepalive,
     );
+    pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let acknowledged = book(&shared).acknowledged;
         let message = tokio::select! {
@@ -614,6 +617,22 @@ impl LiveExecutor {
                 &[],
             ));
         };
+        // Each subscription counts against the client's rates, as a request does.
+        let rates = &state.protection.rate_limiter;
+        let over = self
+            .client
+            .and_then(|address| rates.check_address(address).err())
+            .or_else(|| {
+                let account = session.caller.account()?;
+                rates.check_account(account.id).err()
+            });
+        if let Some(seconds) = over {
+            return refused(refusal(
+                format!("too many requests; retry in {seconds} seconds"),
+                "RATE_LIMITED",
+                &[("retryAfterSeconds", seconds.into())],
+            ));
+        }
         let queue = BatchQueue::default();
         let request = request
             .data(RequestState::live(

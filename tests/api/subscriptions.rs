@@ -411,6 +411,23 @@ async fn subscriptions_per_connection_and_connections_per_address_are_limited() 
 }
 
 #[tokio::test]
+async fn each_subscription_counts_against_the_clients_rate() {
+    let app = TestApp::with_demo_and_settings(|settings| {
+        settings.protection.rate_limit_per_address = 3;
+    })
+    .await;
+    // The upgrade is the first request of the minute, each subscription the next.
+    let mut client = Client::connect(&app, None).await;
+    client.subscribe("1", PUBLISHED, json!({})).await;
+    client.subscribe("2", PUBLISHED, json!({})).await;
+    client.subscribe("3", PUBLISHED, json!({})).await;
+    let refused = client.message().await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["id"], "3");
+    assert_eq!(error_code(&refused), "RATE_LIMITED");
+}
+
+#[tokio::test]
 async fn a_silent_connection_is_closed_and_an_initialised_one_is_pinged() {
     let app = TestApp::with_demo_and_settings(|settings| {
         settings.protection.subscriptions.init_timeout = Duration::from_secs(1);
