@@ -28,6 +28,11 @@ const DEFAULT_DATABASE_ACQUIRE_TIMEOUT_SECS: u64 = 3;
 const DEFAULT_SHUTDOWN_DRAIN_SECS: u64 = 20;
 /// How long the changes feed keeps a change.
 pub const DEFAULT_CHANGE_RETENTION_DAYS: u64 = 30;
+const DEFAULT_SUBSCRIPTIONS_PER_CONNECTION: usize = 25;
+const DEFAULT_SUBSCRIPTION_CONNECTIONS_PER_ADDRESS: usize = 20;
+const DEFAULT_SUBSCRIPTION_KEEPALIVE_SECS: u64 = 15;
+const DEFAULT_SUBSCRIPTION_INIT_TIMEOUT_SECS: u64 = 10;
+const DEFAULT_SUBSCRIPTION_TOKEN_RECHECK_SECS: u64 = 60;
 /// The shortest signing secret accepted: 256 bits, the size of an HS256 key.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -165,6 +170,36 @@ pub struct ProtectionConfig {
     pub rate_limit_per_account: u32,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<IpNet>,
+    /// The limits of subscriptions over WebSocket.
+    pub subscriptions: SubscriptionLimits,
+}
+
+/// The limits of GraphQL subscriptions over WebSocket (`graphql-transport-ws`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubscriptionLimits {
+    /// Subscriptions one connection may hold at once.
+    pub per_connection: usize,
+    /// WebSocket connections one client address may hold at once.
+    pub connections_per_address: usize,
+    /// How often the server pings an idle connection; one that answers nothing for twice
+    /// as long is closed.
+    pub keepalive: Duration,
+    /// How long a connection may take to send `connection_init` before it is closed.
+    pub init_timeout: Duration,
+    /// How often a connection's token is checked again (revocation, deactivation, role).
+    pub token_recheck: Duration,
+}
+
+impl Default for SubscriptionLimits {
+    fn default() -> Self {
+        Self {
+            per_connection: DEFAULT_SUBSCRIPTIONS_PER_CONNECTION,
+            connections_per_address: DEFAULT_SUBSCRIPTION_CONNECTIONS_PER_ADDRESS,
+            keepalive: Duration::from_secs(DEFAULT_SUBSCRIPTION_KEEPALIVE_SECS),
+            init_timeout: Duration::from_secs(DEFAULT_SUBSCRIPTION_INIT_TIMEOUT_SECS),
+            token_recheck: Duration::from_secs(DEFAULT_SUBSCRIPTION_TOKEN_RECHECK_SECS),
+        }
+    }
 }
 
 impl Default for ProtectionConfig {
@@ -180,6 +215,7 @@ impl Default for ProtectionConfig {
             rate_limit_per_address: DEFAULT_RATE_LIMIT_PER_ADDRESS,
             rate_limit_per_account: DEFAULT_RATE_LIMIT_PER_ACCOUNT,
             trusted_proxies: Vec::new(),
+            subscriptions: SubscriptionLimits::default(),
         }
     }
 }
@@ -415,6 +451,30 @@ impl Config {
             rate_limit_per_account: number("RATE_LIMIT_PER_ACCOUNT", 0, 1_000_000)?
                 .map_or(defaults.rate_limit_per_account, |value| value as u32),
             trusted_proxies,
+            subscriptions: SubscriptionLimits {
+                per_connection: number("SUBSCRIPTIONS_PER_CONNECTION", 1, 10_000)?
+                    .map_or(DEFAULT_SUBSCRIPTIONS_PER_CONNECTION, |value| value as usize),
+                connections_per_address: number(
+                    "SUBSCRIPTION_CONNECTIONS_PER_ADDRESS",
+                    1,
+                    100_000,
+                )?
+                .map_or(DEFAULT_SUBSCRIPTION_CONNECTIONS_PER_ADDRESS, |value| {
+                    value as usize
+                }),
+                keepalive: Duration::from_secs(
+                    number("SUBSCRIPTION_KEEPALIVE_SECS", 1, 3600)?
+                        .unwrap_or(DEFAULT_SUBSCRIPTION_KEEPALIVE_SECS),
+                ),
+                init_timeout: Duration::from_secs(
+                    number("SUBSCRIPTION_INIT_TIMEOUT_SECS", 1, 3600)?
+                        .unwrap_or(DEFAULT_SUBSCRIPTION_INIT_TIMEOUT_SECS),
+                ),
+                token_recheck: Duration::from_secs(
+                    number("SUBSCRIPTION_TOKEN_RECHECK_SECS", 1, 86_400)?
+                        .unwrap_or(DEFAULT_SUBSCRIPTION_TOKEN_RECHECK_SECS),
+                ),
+            },
         };
 
         let secret_long_enough = |setting: &'static str, secret: &str| {

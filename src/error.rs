@@ -34,6 +34,9 @@ pub enum AppError {
     ChangesExpired(String),
     /// Too many attempts; retry after the given number of seconds.
     RateLimited { retry_after_secs: u64 },
+    /// A subscription fell behind the change stream and lost changes: it is ended, and the
+    /// client resynchronises and subscribes again.
+    Lagged { missed: u64 },
     /// The database cannot serve now: unreachable, refusing connections, its connection lost
     /// under a statement, or every connection busy until the acquire timeout. Nothing was
     /// done that the client may rely on; the cause is logged, the client told to retry.
@@ -65,6 +68,7 @@ impl AppError {
             Self::InvalidTransition(_) => "INVALID_TRANSITION",
             Self::ChangesExpired(_) => "CHANGES_EXPIRED",
             Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Lagged { .. } => "SUBSCRIPTION_LAGGED",
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
@@ -83,6 +87,10 @@ impl AppError {
             Self::RateLimited { retry_after_secs } => {
                 format!("too many attempts; retry in {retry_after_secs} seconds")
             }
+            Self::Lagged { missed } => format!(
+                "this subscription fell {missed} changes behind and was ended: read again what \
+                 you show, then subscribe again"
+            ),
             Self::Unavailable(_) => format!(
                 "the service cannot reach its database right now; \
                  retry in {UNAVAILABLE_RETRY_AFTER_SECS} seconds"

@@ -121,6 +121,8 @@ pub fn app_following(
         erasure_key: settings.erasure_key.clone(),
         protection: Arc::new(http::Protection::new(protection)),
         changes: changes.clone(),
+        sockets: Arc::default(),
+        stopping: settings.stopping.clone(),
     };
     (http::router(state, settings), changes)
 }
@@ -150,6 +152,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "empty embedded database: demo dataset loaded"
         );
     }
+    // Turns true at SIGTERM or Ctrl-C: WebSocket connections close then.
+    let (stopping, stop_requested) = tokio::sync::watch::channel(false);
     let settings = HttpSettings {
         request_timeout: Duration::from_secs(config.request_timeout_secs),
         tokens,
@@ -158,6 +162,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         stats_cache: Duration::from_secs(config.stats_cache_secs),
         response_cache: Duration::from_secs(config.response_cache_secs),
         reference_cache: Duration::from_secs(config.reference_cache_secs),
+        stopping: stop_requested.clone(),
     };
     accounts::passwords::prepare().await;
     let router = app(&database.connection, &settings);
@@ -175,7 +180,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     // The peer address counts failed logins per client.
     let drain = Duration::from_secs(config.shutdown_drain_secs);
-    let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);
+    let mut stop_requested = stop_requested;
     let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

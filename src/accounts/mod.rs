@@ -143,6 +143,16 @@ pub async fn authenticate(
     tokens: &Tokens,
     token: &str,
 ) -> AppResult<Caller> {
+    Ok(authenticate_until(db, tokens, token).await?.0)
+}
+
+/// [`authenticate`], with the time the token stops being accepted: a long-lived connection
+/// (a subscription) must end then.
+pub async fn authenticate_until(
+    db: &DatabaseConnection,
+    tokens: &Tokens,
+    token: &str,
+) -> AppResult<(Caller, chrono::DateTime<Utc>)> {
     let verified = tokens.verify(token)?;
     let user = users::by_id(db, verified.user_id)
         .await?
@@ -157,11 +167,12 @@ pub async fn authenticate(
             "invalid token: revoked; log in again".to_owned(),
         ));
     }
-    Ok(Caller::Account(Account {
+    let caller = Caller::Account(Account {
         id: user.id,
         role: user.role,
         organisation_id: user.organisation_id,
-    }))
+    });
+    Ok((caller, verified.refused_after))
 }
 
 /// Changes the caller's password after checking the current one (throttled like a login),

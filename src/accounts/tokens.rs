@@ -54,6 +54,8 @@ pub struct IssuedToken {
 pub struct VerifiedToken {
     pub user_id: Uuid,
     pub version: i32,
+    /// When it stops being accepted: its expiry plus the clock leeway.
+    pub refused_after: DateTime<Utc>,
 }
 
 struct SigningKey {
@@ -176,9 +178,14 @@ impl Tokens {
             })
         })?;
         let user_id = Uuid::parse_str(&data.claims.sub).map_err(|_| refused("unknown subject"))?;
+        let refused_after = DateTime::from_timestamp(data.claims.exp, 0)
+            .map_or(DateTime::<Utc>::MAX_UTC, |expiry| {
+                expiry + chrono::Duration::seconds(CLOCK_LEEWAY_SECS as i64)
+            });
         Ok(VerifiedToken {
             user_id,
             version: data.claims.ver,
+            refused_after,
         })
     }
 }

@@ -27,6 +27,8 @@ use entity::enums::ModerationStatus;
 use sea_orm::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
+use crate::domain::{access::Capability, caller::Caller};
+
 /// What happened to the subject of a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChangeKind {
@@ -112,6 +114,19 @@ pub enum Audience {
 }
 
 impl Audience {
+    /// Whether `caller` may see a change meant for this audience: everyone a public one;
+    /// moderators and admins every one; a partner those of its own organisation.
+    pub fn includes(self, caller: &Caller) -> bool {
+        match self {
+            Self::Public => true,
+            _ if caller.can(Capability::Moderate) => true,
+            Self::Organisation(id) => caller
+                .account()
+                .is_some_and(|account| account.organisation_id == Some(id)),
+            Self::Moderators => false,
+        }
+    }
+
     fn stored(self) -> (&'static str, Option<Uuid>) {
         match self {
             Self::Public => ("PUBLIC", None),

@@ -75,6 +75,34 @@ impl RequestState {
     }
 }
 
+impl RequestState {
+    /// The state of one subscription: its loaders keep nothing, so that each change is read
+    /// as it is when it arrives.
+    pub fn live(
+        origin: RequestOrigin,
+        db: DatabaseConnection,
+        tokens: Arc<Tokens>,
+        erasure_key: Arc<ErasureKey>,
+        stats: Arc<StatsCache>,
+        queue: &BatchQueue,
+    ) -> Self {
+        let scope = ContributionScope::for_caller(&origin.caller);
+        let accounts = AccountScope::for_caller(&origin.caller);
+        let loaders = Arc::new(Loaders::forgetful(&db, &scope, &accounts, queue));
+        Self {
+            caller: origin.caller,
+            scope,
+            db,
+            loaders,
+            stats,
+            tokens,
+            erasure_key,
+            client: origin.client,
+            throttle: ThrottlePolicy::default(),
+        }
+    }
+}
+
 pub trait ContextExt {
     /// The request state; its absence is a wiring fault, reported as an internal error.
     fn state(&self) -> AppResult<&RequestState>;

@@ -22,11 +22,12 @@ pub mod professional;
 pub mod reference_admin;
 pub mod scalars;
 pub mod stats;
+pub mod subscription;
 pub mod territory;
 pub mod theme;
 pub mod user;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
@@ -58,7 +59,7 @@ pub struct Mutation(
     personal_data::PersonalDataMutation,
 );
 
-pub type CommunsSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type CommunsSchema = Schema<Query, Mutation, subscription::Subscription>;
 
 /// What the schema answers besides the API itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,8 +88,12 @@ pub fn build_schema() -> CommunsSchema {
 /// request by the HTTP handler, so the schema itself holds nothing. The limits on a query's
 /// size are checked by the handler before the schema sees it (see [`limits`]).
 pub fn build_schema_with(settings: SchemaSettings) -> CommunsSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .register_output_type::<node::Node>();
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        subscription::Subscription,
+    )
+    .register_output_type::<node::Node>();
     if !settings.introspection {
         builder = builder.disable_introspection();
     }

@@ -361,6 +361,10 @@ struct Tracking {
 }
 
 impl ModerationItem {
+    pub fn of(contribution: Contribution) -> Self {
+        Self(contribution)
+    }
+
     fn tracking(&self) -> Tracking {
         match &self.0 {
             Contribution::Initiative(item) => Tracking {

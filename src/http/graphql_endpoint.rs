@@ -376,6 +376,15 @@ async fn execute(
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
             return response;
         }
+        if operation == Some(OperationType::Subscription) {
+            return RequestRefused::new(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "subscriptions are served over WebSocket on /graphql, in the \
+                 graphql-transport-ws protocol",
+            )
+            .respond(request_id, media);
+        }
         request.set_parsed_query(ExecutableDocument::clone(document));
     }
     let caller = match caller(state, headers).await {
@@ -528,7 +537,7 @@ fn respond(
 /// Gives every error a code and the request id. Errors from resolvers already carry their
 /// code; the others come from parsing or validating the query. A value that does not fit
 /// its type names its argument: from the message, or else from where the error stands.
-fn label_errors(
+pub(super) fn label_errors(
     response: &mut Response,
     request_id: &str,
     query_parses: bool,

@@ -13,6 +13,7 @@ mod parsed_documents;
 mod public_responses;
 mod refusals;
 mod response_body;
+mod websocket;
 
 use std::{sync::Arc, time::Duration};
 
@@ -25,7 +26,7 @@ use axum::{
 };
 use ipnet::IpNet;
 use sea_orm::DatabaseConnection;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -37,12 +38,14 @@ use tower_http::{
 };
 use tracing::Level;
 
-pub use self::{parsed_documents::ParsedDocuments, public_responses::PublicResponses};
+pub use self::{
+    parsed_documents::ParsedDocuments, public_responses::PublicResponses, websocket::Sockets,
+};
 use crate::{
     accounts::tokens::Tokens,
     config::{
         CorsOrigins, DEFAULT_REFERENCE_CACHE_SECS, DEFAULT_RESPONSE_CACHE_SECS,
-        DEFAULT_STATS_CACHE_SECS, ProtectionConfig,
+        DEFAULT_STATS_CACHE_SECS, ProtectionConfig, SubscriptionLimits,
     },
     domain::erasure::ErasureKey,
     events::{ChangeStream, Committed, Keeper},
@@ -71,6 +74,10 @@ pub struct AppState {
     pub protection: Arc<Protection>,
     /// The change stream as this replica follows it.
     pub changes: ChangeStream,
+    /// The WebSocket connections open, per client address.
+    pub sockets: Arc<Sockets>,
+    /// Turns true when the server starts to stop: WebSocket connections then close.
+    pub stopping: watch::Receiver<bool>,
 }
 
 impl AppState {
@@ -117,6 +124,9 @@ pub struct Protection {
     pub trusted_proxies: Vec<IpNet>,
     pub rate_limiter: client::RateLimiter,
     concurrency: Arc<Semaphore>,
+    /// The largest request body, and WebSocket message, in bytes.
+    pub body_limit_bytes: usize,
+    pub subscriptions: SubscriptionLimits,
 }
 
 impl Protection {
@@ -130,6 +140,8 @@ impl Protection {
                 config.rate_limit_per_account,
             ),
             concurrency: guard::concurrency(config.max_concurrent_requests),
+            body_limit_bytes: config.body_limit_bytes,
+            subscriptions: config.subscriptions,
         }
     }
 }
@@ -151,6 +163,8 @@ pub struct HttpSettings {
     pub response_cache: Duration,
     /// How long themes, territories and organisations are kept at most (zero: not kept).
     pub reference_cache: Duration,
+    /// Turns true when the server starts to stop (never, by default).
+    pub stopping: watch::Receiver<bool>,
 }
 
 impl HttpSettings {
@@ -164,6 +178,7 @@ impl HttpSettings {
             stats_cache: Duration::from_secs(DEFAULT_STATS_CACHE_SECS),
             response_cache: Duration::from_secs(DEFAULT_RESPONSE_CACHE_SECS),
             reference_cache: Duration::from_secs(DEFAULT_REFERENCE_CACHE_SECS),
+            stopping: watch::channel(false).1,
         }
     }
 }
@@ -227,7 +242,7 @@ pub fn router(state: AppState, settings: &HttpSettings) -> Router {
         .route("/", get(graphiql))
         .route(
             "/graphql",
-            get(graphql_endpoint::get)
+            get(websocket::get_or_upgrade)
                 .post(graphql_endpoint::post)
                 .layer(middleware::from_fn_with_state(state.clone(), guard::guard)),
         )

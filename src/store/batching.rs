@@ -19,7 +19,7 @@ use std::{
 };
 
 use futures_util::{
-    StreamExt,
+    Stream, StreamExt,
     future::BoxFuture,
     stream::FuturesUnordered,
     task::{ArcWake, AtomicWaker, waker_ref},
@@ -146,6 +146,73 @@ impl<F: Future> Future for Batched<F> {
             }
             // A finished batch has handed its rows to the resolvers waiting for them: poll
             // the execution again so that they all ask for their next keys together.
+            if !delivered {
+                return Poll::Pending;
+            }
+        }
+    }
+}
+
+/// [`Batched`] for a stream (a subscription): between polls of the stream, runs the batch
+/// tasks its loaders queue while it resolves an item.
+pub struct BatchedStream<S: Stream> {
+    inner: Pin<Box<S>>,
+    queue: BatchQueue,
+    running: FuturesUnordered<BoxFuture<'static, ()>>,
+    repoll: Arc<RepollWaker>,
+}
+
+impl<S: Stream> BatchedStream<S> {
+    pub fn new(inner: S, queue: BatchQueue) -> Self {
+        Self {
+            inner: Box::pin(inner),
+            queue,
+            running: FuturesUnordered::new(),
+            repoll: Arc::new(RepollWaker {
+                woken: AtomicBool::new(false),
+                task: AtomicWaker::new(),
+            }),
+        }
+    }
+
+    /// As [`Batched::poll_inner`].
+    fn poll_inner(&mut self, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        self.repoll.task.register(cx.waker());
+        let waker = waker_ref(&self.repoll);
+        let mut inner_cx = Context::from_waker(&waker);
+        for _ in 0..MAX_IMMEDIATE_REPOLLS {
+            self.repoll.woken.store(false, Ordering::SeqCst);
+            if let Poll::Ready(item) = self.inner.as_mut().poll_next(&mut inner_cx) {
+                return Poll::Ready(item);
+            }
+            if !self.repoll.woken.load(Ordering::SeqCst) {
+                break;
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl<S: Stream> Stream for BatchedStream<S> {
+    type Item = S::Item;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let this = self.get_mut();
+        this.queue.0.request.register(cx.waker());
+        loop {
+            if let Poll::Ready(item) = this.poll_inner(cx) {
+                return Poll::Ready(item);
+            }
+            let mut delivered = false;
+            loop {
+                this.running.extend(this.queue.take());
+                while let Poll::Ready(Some(())) = this.running.poll_next_unpin(cx) {
+                    delivered = true;
+                }
+                if this.queue.is_empty() {
+                    break;
+                }
+            }
             if !delivered {
                 return Poll::Pending;
             }

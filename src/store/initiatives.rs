@@ -156,6 +156,21 @@ pub fn select(
     select
 }
 
+/// The initiative `id` when the scope lets the caller see it and it matches `filter`: the
+/// rules of the list, for one initiative.
+#[tracing::instrument(skip(db))]
+pub async fn matching(
+    db: &DatabaseConnection,
+    scope: &ContributionScope,
+    filter: &InitiativeFilter,
+    id: Uuid,
+) -> AppResult<Option<initiative::Model>> {
+    Ok(select(db.get_database_backend(), scope, filter)
+        .filter(initiative::Column::Id.eq(id))
+        .one(db)
+        .await?)
+}
+
 /// Orders by the chosen field, empty values last on both backends, then by id so that
 /// ties have one stable order and pages never overlap.
 pub fn order(

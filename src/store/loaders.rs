@@ -299,6 +299,9 @@ struct Request {
     territories: Option<Arc<RowCache<territory::Model>>>,
     organisations: Option<Arc<RowCache<organisation::Model>>>,
     queue: BatchQueue,
+    /// Whether a loader keeps what it loaded: not for a subscription, whose loaders live as
+    /// long as it does and must read each change afresh.
+    remembers: bool,
 }
 
 /// Declares the loaders of a request, each built the first time a resolver asks for it: a
@@ -325,7 +328,11 @@ macro_rules! loaders {
                 pub fn $name(&self) -> &Cached<$loader> {
                     self.$name.get_or_init(|| {
                         let $request = &self.request;
-                        cached(&$request.queue, $make)
+                        let loader = cached(&$request.queue, $make);
+                        if !$request.remembers {
+                            loader.enable_all_cache(false);
+                        }
+                        loader
                     })
                 }
             )*
@@ -488,6 +495,27 @@ impl Loaders {
             territories: reference.map(|kept| kept.territories.clone()),
             organisations: reference.map(|kept| kept.organisations.clone()),
             queue: queue.clone(),
+            remembers: true,
+        })
+    }
+
+    /// The loaders of a subscription: they keep nothing, so each event is read as it is
+    /// now, and read nothing kept across requests.
+    pub fn forgetful(
+        db: &DatabaseConnection,
+        scope: &ContributionScope,
+        accounts: &AccountScope,
+        queue: &BatchQueue,
+    ) -> Self {
+        Self::with(Request {
+            db: db.clone(),
+            scope: scope.clone(),
+            accounts: accounts.clone(),
+            themes: None,
+            territories: None,
+            organisations: None,
+            queue: queue.clone(),
+            remembers: false,
         })
     }
 }

@@ -38,6 +38,7 @@ mod search;
 mod similar;
 mod statements;
 mod stats;
+mod subscriptions;
 mod territory_import;
 mod throttling;
 mod tokens;
