@@ -214,6 +214,8 @@ pub async fn change_password(
     active.password_hash = Set(hash);
     active.token_version = Set(version + 1);
     let user = users::update(&txn, active).await?;
+    // Its older tokens are revoked: what follows them (subscriptions) must hear it now.
+    events::record(&txn, &[account_changed(user.id)], Utc::now()).await?;
     txn.commit().await?;
     tracing::info!("password changed; older tokens revoked");
     Ok((tokens.issue(&user)?, user))
@@ -228,6 +230,8 @@ pub async fn logout_everywhere(
     let txn = db.begin().await?;
     let user = existing(&txn, account.id).await?;
     let user = bump_token_version(&txn, user.into()).await?;
+    // Every token is revoked: what follows them (subscriptions) must hear it now.
+    events::record(&txn, &[account_changed(user.id)], Utc::now()).await?;
     txn.commit().await?;
     Ok(user)
 }

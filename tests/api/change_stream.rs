@@ -313,7 +313,8 @@ async fn reference_data_changes_are_public_and_a_merge_names_both_rows() {
 }
 
 #[tokio::test]
-async fn erasure_visibility_and_accounts_are_told_with_ids_only_and_logins_are_not_changes() {
+async fn erasure_visibility_and_accounts_are_told_with_ids_only_and_logins_are_not_changes_but_revocations_are()
+ {
     let app = TestApp::with_demo().await;
     let admin = app.account("admin@exemple.fr", Role::Admin, None).await;
     let own = app
@@ -385,6 +386,8 @@ async fn erasure_visibility_and_accounts_are_told_with_ids_only_and_logins_are_n
         changes_after(&app, start).await,
         [
             expected("CONTACT_VISIBILITY_CHANGED", &person, "PUBLIC"),
+            // Logging out everywhere revokes the account's tokens.
+            expected("ACCOUNT_CHANGED", &own.id, "MODERATORS"),
             expected("ACCOUNT_CHANGED", &created, "MODERATORS"),
             expected("ACCOUNT_CHANGED", &created, "MODERATORS"),
             expected("ACCOUNT_CHANGED", &created, "MODERATORS"),

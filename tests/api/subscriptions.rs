@@ -473,7 +473,25 @@ async fn a_token_that_expires_or_is_revoked_ends_its_subscriptions() {
     let ended = client.message().await;
     assert_eq!(ended["type"], "error", "{ended}");
     assert_eq!(error_code(&ended), "UNAUTHENTICATED");
+}
 
+#[tokio::test]
+async fn a_revoked_token_ends_its_subscriptions_at_once_not_at_the_next_check() {
+    // The default check of tokens comes every minute: far beyond the delivery timeout.
+    let app = TestApp::with_demo().await;
+    let moderator = moderator(&app).await;
+    // The account's creation is a change too: once the app has read it, only the
+    // revocation can end the subscription early.
+    let end = communs::events::outbox::last_sequence(app.db())
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if app.changes.position() >= end {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(app.changes.position() >= end, "the app follows the stream");
     let mut revoked = Client::connect(&app, Some(&moderator.token)).await;
     revoked.subscribe("q", QUEUE, json!({})).await;
     let body = app
