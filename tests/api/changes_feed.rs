@@ -410,3 +410,44 @@ async fn stored_changes(app: &TestApp) -> u64 {
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn an_erased_person_is_told_to_mirrors_by_id_with_nothing_of_their_data() {
+    let app = TestApp::with_demo().await;
+    let admin = app.account("admin@exemple.fr", Role::Admin, None).await;
+    let person = app.id_of(r#"professional(slug: "julie-parachini")"#).await;
+    let from = changes_cursor(&app).await;
+    let erased = app
+        .query_as(
+            &admin.token,
+            "mutation ($id: ID!) { erasePersonalData(professionalId: $id) { erasedId } }",
+            json!({ "id": person }),
+        )
+        .await;
+    assert!(erased.get("errors").is_none(), "{erased}");
+
+    let query = "query ($after: String) { changes(after: $after) { edges { node {
+        kind subjectId subject { id ... on Professional { fullName } } } } } }";
+    for caller in [None, Some(&admin)] {
+        let body = match caller {
+            Some(account) => {
+                app.query_as(&account.token, query, json!({ "after": from }))
+                    .await
+            }
+            None => app.query_with(query, json!({ "after": from })).await,
+        };
+        assert!(body.get("errors").is_none(), "{body}");
+        let edges = body["data"]["changes"]["edges"].as_array().unwrap();
+        let erasure = edges
+            .iter()
+            .map(|edge| &edge["node"])
+            .find(|node| node["kind"] == "PERSON_ERASED")
+            .unwrap_or_else(|| panic!("the erasure is in the feed: {body}"));
+        assert_eq!(erasure["subjectId"], person, "a mirror deletes by this id");
+        // What the feed says of the person now is what the catalogue holds: no name.
+        let text = body.to_string();
+        for personal in ["Julie", "Parachini"] {
+            assert!(!text.contains(personal), "{personal} in {text}");
+        }
+    }
+}
