@@ -718,3 +718,78 @@ async fn every_enum_scalar_and_int_of_the_schema_is_checked_naming_its_field() {
     });
     assert!(refused_as_expected(&app, cases).await > 50);
 }
+
+/// A random introspection document: roots (`__schema`, `__type`, aliased or in fragments)
+/// with lists that lead to more types (`possibleTypes`, `interfaces`, `fields { type }`,
+/// `inputFields { type }`, `ofType`) nested at random.
+fn random_introspection(rng: &mut fastrand::Rng) -> String {
+    fn nested(rng: &mut fastrand::Rng, depth: usize) -> String {
+        if depth == 0 {
+            return "name".to_owned();
+        }
+        let inner = nested(rng, depth - 1);
+        match rng.u8(0..6) {
+            0 => format!("name possibleTypes {{ {inner} }}"),
+            1 => format!("name interfaces {{ {inner} }}"),
+            2 => format!("name fields {{ name type {{ {inner} }} }}"),
+            3 => format!("name inputFields {{ name type {{ {inner} }} }}"),
+            4 => format!("name ofType {{ {inner} }}"),
+            _ => format!("... on __Type {{ name possibleTypes {{ {inner} }} }}"),
+        }
+    }
+    let roots = rng.usize(1..5);
+    let mut fields = Vec::new();
+    for index in 0..roots {
+        let depth = rng.usize(1..9);
+        let body = nested(rng, depth);
+        fields.push(if rng.bool() {
+            format!("r{index}: __type(name: \"Node\") {{ {body} }}")
+        } else {
+            format!("r{index}: __schema {{ types {{ {body} }} }}")
+        });
+    }
+    format!("{{ {} }}", fields.join(" "))
+}
+
+#[tokio::test]
+async fn introspection_of_any_shape_is_refused_before_it_runs_or_answers_within_the_caps() {
+    let app = TestApp::with_demo_and_settings(|settings| {
+        settings.protection.rate_limit_per_address = 0;
+    })
+    .await;
+    let seed = std::env::var("FUZZ_SEED")
+        .ok()
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    let mut rng = fastrand::Rng::with_seed(seed);
+    for round in 0..150 {
+        let query = random_introspection(&mut rng);
+        let before = app.statements();
+        let started = std::time::Instant::now();
+        let response = app.post_graphql(json!({ "query": query })).await;
+        assert!(
+            response.status().as_u16() < 500,
+            "FUZZ_SEED={seed} round {round}: {query}"
+        );
+        let text = response.text().await.unwrap();
+        // 8 MiB is the default cap on any answer.
+        assert!(text.len() <= 8 * 1024 * 1024, "FUZZ_SEED={seed}: {query}");
+        let body: Value = serde_json::from_str(&text).unwrap();
+        let codes = crate::helpers::error_codes(&body);
+        if codes.is_empty() {
+            // What runs is small: the limits let through only shapes real tools send.
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "FUZZ_SEED={seed} round {round}: {:?} for {query}",
+                started.elapsed()
+            );
+        } else {
+            assert_eq!(
+                codes,
+                ["QUERY_LIMIT_EXCEEDED"],
+                "FUZZ_SEED={seed} round {round}: {query}: {body}"
+            );
+            assert_eq!(app.statements(), before, "no SQL for a refused query");
+        }
+    }
+}
