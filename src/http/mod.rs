@@ -55,6 +55,9 @@ use crate::{
 
 pub(crate) const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
+/// How long browsers may keep the answer to a CORS preflight.
+const CORS_MAX_AGE: Duration = Duration::from_secs(2 * 3600);
+
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
@@ -199,13 +202,13 @@ pub fn router(state: AppState, settings: &HttpSettings) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(origins)
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([
-            header::CONTENT_TYPE,
-            header::AUTHORIZATION,
-            header::ACCEPT,
-            REQUEST_ID_HEADER,
-        ])
-        .expose_headers([REQUEST_ID_HEADER, header::RETRY_AFTER]);
+        // Any header a browser asks to send (Apollo's client name and version, tracing's
+        // `traceparent`, `sentry-trace`, `baggage`...): credentials are never allowed, so a
+        // header can carry nothing a page could not send anyway.
+        .allow_headers(tower_http::cors::AllowHeaders::mirror_request())
+        .expose_headers([REQUEST_ID_HEADER, header::RETRY_AFTER])
+        // Browsers keep a preflight's answer this long (Chromium at most 2 hours).
+        .max_age(CORS_MAX_AGE);
     let layers = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
         .layer(

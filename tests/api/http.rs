@@ -82,6 +82,45 @@ async fn browsers_may_call_from_any_origin_and_send_a_request_id() {
 }
 
 #[tokio::test]
+async fn browsers_may_send_the_headers_of_frontend_tools_and_keep_the_preflight() {
+    let app = TestApp::empty().await;
+    let asked = [
+        "content-type",
+        "apollographql-client-name",
+        "apollographql-client-version",
+        "apollo-require-preflight",
+        "sentry-trace",
+        "baggage",
+        "traceparent",
+    ];
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.address))
+        .header("origin", "https://ressources.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", asked.join(","))
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    for header in asked {
+        assert!(allowed.contains(header), "{header} in {allowed}");
+    }
+    assert_eq!(preflight.headers()["access-control-max-age"], "7200");
+    assert!(
+        preflight
+            .headers()
+            .get("access-control-allow-credentials")
+            .is_none(),
+        "never with credentials"
+    );
+}
+
+#[tokio::test]
 async fn a_body_too_large_is_refused_with_a_graphql_error_and_cors_headers() {
     let app = TestApp::empty().await;
     let padding = " ".repeat(2 * 1024 * 1024);
