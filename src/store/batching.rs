@@ -81,18 +81,16 @@ impl ArcWake for RepollWaker {
     }
 }
 
-/// Runs `inner` (a GraphQL execution) together with the batch tasks its loaders queue.
-pub struct Batched<F: Future> {
-    inner: Pin<Box<F>>,
+/// Runs the batch tasks a GraphQL execution's loaders queue, between polls of the execution.
+struct BatchDriver {
     queue: BatchQueue,
     running: FuturesUnordered<BoxFuture<'static, ()>>,
     repoll: Arc<RepollWaker>,
 }
 
-impl<F: Future> Batched<F> {
-    pub fn new(inner: F, queue: BatchQueue) -> Self {
+impl BatchDriver {
+    fn new(queue: BatchQueue) -> Self {
         Self {
-            inner: Box::pin(inner),
             queue,
             running: FuturesUnordered::new(),
             repoll: Arc::new(RepollWaker {
@@ -102,45 +100,27 @@ impl<F: Future> Batched<F> {
         }
     }
 
-    /// Polls the execution until it waits on something else than itself: futures-util's
-    /// `FuturesUnordered` yields (waking itself) after polling many futures, and the keys
-    /// of the futures it has not polled yet belong in the same batch.
-    fn poll_inner(&mut self, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.repoll.task.register(cx.waker());
-        let waker = waker_ref(&self.repoll);
-        let mut inner_cx = Context::from_waker(&waker);
-        for _ in 0..MAX_IMMEDIATE_REPOLLS {
-            self.repoll.woken.store(false, Ordering::SeqCst);
-            if let Poll::Ready(output) = self.inner.as_mut().poll(&mut inner_cx) {
-                return Poll::Ready(output);
-            }
-            if !self.repoll.woken.load(Ordering::SeqCst) {
-                break;
-            }
-        }
-        Poll::Pending
-    }
-}
-
-impl<F: Future> Future for Batched<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.get_mut();
-        this.queue.0.request.register(cx.waker());
+    /// Polls the execution with `poll`, running the batches it queues, until it is ready
+    /// or waits on something else than its own batches.
+    fn poll_with<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut poll: impl FnMut(&mut Context<'_>) -> Poll<T>,
+    ) -> Poll<T> {
+        self.queue.0.request.register(cx.waker());
         loop {
-            if let Poll::Ready(output) = this.poll_inner(cx) {
+            if let Poll::Ready(output) = self.poll_inner(cx, &mut poll) {
                 return Poll::Ready(output);
             }
             let mut delivered = false;
             loop {
-                this.running.extend(this.queue.take());
-                while let Poll::Ready(Some(())) = this.running.poll_next_unpin(cx) {
+                self.running.extend(self.queue.take());
+                while let Poll::Ready(Some(())) = self.running.poll_next_unpin(cx) {
                     delivered = true;
                 }
                 // A batch task may itself queue one (a loader that loads through another):
                 // run it now rather than wait for an unrelated wake-up.
-                if this.queue.is_empty() {
+                if self.queue.is_empty() {
                     break;
                 }
             }
@@ -151,39 +131,22 @@ impl<F: Future> Future for Batched<F> {
             }
         }
     }
-}
 
-/// [`Batched`] for a stream (a subscription): between polls of the stream, runs the batch
-/// tasks its loaders queue while it resolves an item.
-pub struct BatchedStream<S: Stream> {
-    inner: Pin<Box<S>>,
-    queue: BatchQueue,
-    running: FuturesUnordered<BoxFuture<'static, ()>>,
-    repoll: Arc<RepollWaker>,
-}
-
-impl<S: Stream> BatchedStream<S> {
-    pub fn new(inner: S, queue: BatchQueue) -> Self {
-        Self {
-            inner: Box::pin(inner),
-            queue,
-            running: FuturesUnordered::new(),
-            repoll: Arc::new(RepollWaker {
-                woken: AtomicBool::new(false),
-                task: AtomicWaker::new(),
-            }),
-        }
-    }
-
-    /// As [`Batched::poll_inner`].
-    fn poll_inner(&mut self, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+    /// Polls the execution until it waits on something else than itself: futures-util's
+    /// `FuturesUnordered` yields (waking itself) after polling many futures, and the keys
+    /// of the futures it has not polled yet belong in the same batch.
+    fn poll_inner<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll: &mut impl FnMut(&mut Context<'_>) -> Poll<T>,
+    ) -> Poll<T> {
         self.repoll.task.register(cx.waker());
         let waker = waker_ref(&self.repoll);
         let mut inner_cx = Context::from_waker(&waker);
         for _ in 0..MAX_IMMEDIATE_REPOLLS {
             self.repoll.woken.store(false, Ordering::SeqCst);
-            if let Poll::Ready(item) = self.inner.as_mut().poll_next(&mut inner_cx) {
-                return Poll::Ready(item);
+            if let Poll::Ready(output) = poll(&mut inner_cx) {
+                return Poll::Ready(output);
             }
             if !self.repoll.woken.load(Ordering::SeqCst) {
                 break;
@@ -193,30 +156,54 @@ impl<S: Stream> BatchedStream<S> {
     }
 }
 
+/// Runs `inner` (a GraphQL execution) together with the batch tasks its loaders queue.
+pub struct Batched<F: Future> {
+    inner: Pin<Box<F>>,
+    driver: BatchDriver,
+}
+
+impl<F: Future> Batched<F> {
+    pub fn new(inner: F, queue: BatchQueue) -> Self {
+        Self {
+            inner: Box::pin(inner),
+            driver: BatchDriver::new(queue),
+        }
+    }
+}
+
+impl<F: Future> Future for Batched<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.get_mut();
+        let inner = &mut this.inner;
+        this.driver.poll_with(cx, |cx| inner.as_mut().poll(cx))
+    }
+}
+
+/// [`Batched`] for a stream (a subscription): between polls of the stream, runs the batch
+/// tasks its loaders queue while it resolves an item.
+pub struct BatchedStream<S: Stream> {
+    inner: Pin<Box<S>>,
+    driver: BatchDriver,
+}
+
+impl<S: Stream> BatchedStream<S> {
+    pub fn new(inner: S, queue: BatchQueue) -> Self {
+        Self {
+            inner: Box::pin(inner),
+            driver: BatchDriver::new(queue),
+        }
+    }
+}
+
 impl<S: Stream> Stream for BatchedStream<S> {
     type Item = S::Item;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
         let this = self.get_mut();
-        this.queue.0.request.register(cx.waker());
-        loop {
-            if let Poll::Ready(item) = this.poll_inner(cx) {
-                return Poll::Ready(item);
-            }
-            let mut delivered = false;
-            loop {
-                this.running.extend(this.queue.take());
-                while let Poll::Ready(Some(())) = this.running.poll_next_unpin(cx) {
-                    delivered = true;
-                }
-                if this.queue.is_empty() {
-                    break;
-                }
-            }
-            if !delivered {
-                return Poll::Pending;
-            }
-        }
+        let inner = &mut this.inner;
+        this.driver.poll_with(cx, |cx| inner.as_mut().poll_next(cx))
     }
 }
 

@@ -169,16 +169,21 @@ fn random_variables(rng: &mut fastrand::Rng) -> Value {
     }
 }
 
+/// The seed of a random test: `FUZZ_SEED` to replay one, a new one otherwise.
+fn fuzz_seed() -> u64 {
+    std::env::var("FUZZ_SEED")
+        .ok()
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..))
+}
+
 #[tokio::test]
 async fn random_and_mutated_requests_never_get_a_5xx() {
     let app = TestApp::with_demo_and_settings(|settings| {
         settings.protection.rate_limit_per_address = 0;
     })
     .await;
-    let seed = std::env::var("FUZZ_SEED")
-        .ok()
-        .and_then(|seed| seed.parse().ok())
-        .unwrap_or_else(|| fastrand::u64(..));
+    let seed = fuzz_seed();
     let mut rng = fastrand::Rng::with_seed(seed);
     for round in 0..1500 {
         let base = CORPUS[rng.usize(0..CORPUS.len())];
@@ -757,10 +762,7 @@ async fn introspection_of_any_shape_is_refused_before_it_runs_or_answers_within_
         settings.protection.rate_limit_per_address = 0;
     })
     .await;
-    let seed = std::env::var("FUZZ_SEED")
-        .ok()
-        .and_then(|seed| seed.parse().ok())
-        .unwrap_or_else(|| fastrand::u64(..));
+    let seed = fuzz_seed();
     let mut rng = fastrand::Rng::with_seed(seed);
     for round in 0..150 {
         let query = random_introspection(&mut rng);
