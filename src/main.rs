@@ -75,6 +75,13 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL) to standard output.
     PrintSchema,
+    /// Copy the embedded SQLite database to a new file while the server runs (on PostgreSQL,
+    /// use pg_dump: see docs/operations.md). Keep the files `jwt-secret` and `erasure-key`
+    /// of DATA_DIR with it.
+    Backup {
+        /// The file to write; it must not exist yet.
+        file: std::path::PathBuf,
+    },
     /// Load an official territory file (INSEE COG regions, departments or municipalities,
     /// the INSEE intercommunality composition, or the 2024 QPV list: see docs/operations.md).
     /// Importing the same file again changes nothing; codes no longer in the file are
@@ -186,6 +193,15 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     }
                 }
             }
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let config = configure()?;
+            let database = Database::open(&config.database).await?;
+            admin::backup::copy_sqlite(&database.connection, &file)
+                .await
+                .map_err(describe)?;
+            println!("database copied to {}", file.display());
             Ok(())
         }
         Command::ImportTerritories { file, strict } => {

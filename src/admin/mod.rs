@@ -3,6 +3,7 @@
 //! and people's data rights. Each function checks the rules and writes its change in one
 //! transaction, logged in the audit log where history needs it.
 
+pub mod backup;
 pub mod meetings;
 pub mod personal_data;
 pub mod territory_import;

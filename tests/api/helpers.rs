@@ -100,7 +100,7 @@ impl Drop for TestStore {
 }
 
 /// `url` with its database name replaced by `name`.
-fn with_database_name(url: &str, name: &str) -> String {
+pub fn with_database_name(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (base, Some(query)),
         None => (url, None),
@@ -120,7 +120,7 @@ fn with_database_name(url: &str, name: &str) -> String {
 const TEMPLATE_LOCK: i64 = 0x636f6d6d756e73;
 
 /// An admin connection on one session, so that advisory locks hold.
-async fn admin_connection(url: &str) -> DatabaseConnection {
+pub async fn admin_connection(url: &str) -> DatabaseConnection {
     let mut options = sea_orm::ConnectOptions::new(url.to_owned());
     options.max_connections(1).sqlx_logging(false);
     sea_orm::Database::connect(options)
@@ -337,6 +337,26 @@ impl TestApp {
         Self::serve(
             database,
             self.database_url.clone(),
+            self.settings.clone(),
+            self.acquire_timeout,
+            self._store.clone(),
+        )
+        .await
+    }
+
+    /// The app, with the same settings, over another database at `url` (a restored
+    /// backup, say), which the caller keeps and drops.
+    pub async fn on_database(&self, url: &str) -> Self {
+        let database = Database::open(&DatabaseConfig {
+            setting: DatabaseSetting::Url(url.to_owned()),
+            max_connections: None,
+            acquire_timeout: self.acquire_timeout,
+        })
+        .await
+        .expect("the other database opens");
+        Self::serve(
+            database,
+            url.to_owned(),
             self.settings.clone(),
             self.acquire_timeout,
             self._store.clone(),

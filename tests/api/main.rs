@@ -6,11 +6,13 @@ mod helpers;
 
 mod access;
 mod accounts;
+mod backups;
 mod change_stream;
 mod changes_feed;
 mod cli;
 mod contributions;
 mod demo;
+mod docs_examples;
 mod errors;
 mod experiences;
 mod faults;
