@@ -256,6 +256,9 @@ impl std::fmt::Debug for AuthConfig {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database: DatabaseConfig,
+    /// A streaming replica of the PostgreSQL database, for anonymous queries
+    /// (`DATABASE_READ_URL`); everything else goes to `database`.
+    pub read_database: Option<DatabaseConfig>,
     pub listen_addr: SocketAddr,
     pub log_format: LogFormat,
     pub request_timeout_secs: u64,
@@ -297,6 +300,20 @@ impl Config {
                 ));
             }
         };
+        let read_url = non_empty("DATABASE_READ_URL").map(|url| url.trim().to_owned());
+        if let Some(url) = &read_url {
+            let postgres =
+                |url: &str| url.starts_with("postgres:") || url.starts_with("postgresql:");
+            let primary_is_postgres =
+                matches!(&setting, DatabaseSetting::Url(primary) if postgres(primary));
+            if !postgres(url) || !primary_is_postgres {
+                return Err(ConfigError::new(
+                    "DATABASE_READ_URL",
+                    "a read replica is a PostgreSQL standby of the PostgreSQL database of \
+                     DATABASE_URL: both must be postgres:// URLs",
+                ));
+            }
+        }
         let max_connections = non_empty("DATABASE_MAX_CONNECTIONS")
             .map(|value| match value.trim().parse::<u32>() {
                 Ok(count) if count > 0 => Ok(count),
@@ -537,6 +554,11 @@ impl Config {
         };
 
         Ok(Self {
+            read_database: read_url.map(|url| DatabaseConfig {
+                setting: DatabaseSetting::Url(url),
+                max_connections,
+                acquire_timeout,
+            }),
             database: DatabaseConfig {
                 setting,
                 max_connections,
@@ -647,6 +669,8 @@ mod tests {
             ("DATABASE_ACQUIRE_TIMEOUT_SECS", "0"),
             ("SHUTDOWN_DRAIN_SECS", "forever"),
             ("CHANGE_RETENTION_DAYS", "0"),
+            // A read replica of the embedded SQLite database cannot be.
+            ("DATABASE_READ_URL", "postgres://replica/communs"),
         ] {
             let error = config(&[(name, value)]).unwrap_err();
             assert_eq!(error.setting, name);

@@ -89,6 +89,17 @@ pub fn app_following(
     db: &DatabaseConnection,
     settings: &HttpSettings,
 ) -> (Router, events::ChangeStream) {
+    app_reading_from(db, None, settings)
+}
+
+/// The router of the service over `db`, its anonymous queries served by `reads` (a
+/// streaming standby of `db`) when given; and the change stream as this replica follows it.
+pub fn app_reading_from(
+    db: &DatabaseConnection,
+    reads: Option<&DatabaseConnection>,
+    settings: &HttpSettings,
+) -> (Router, events::ChangeStream) {
+    let reads = reads.unwrap_or(db);
     let protection = &settings.protection;
     let stats = Arc::new(store::stats_cache::StatsCache::new(settings.stats_cache));
     let responses = Arc::new(http::PublicResponses::new(settings.response_cache));
@@ -97,9 +108,12 @@ pub fn app_following(
     ));
     // The follower's statements are not a request's: the statement counter measures what
     // requests cost.
-    let mut follower_db = db.clone();
+    // It reads the changes where anonymous queries read: what it forgets on a change is
+    // then read again with the change in it, however far the standby lags.
+    let mut follower_db = reads.clone();
     follower_db.set_metric_callback(|_| {});
     let changes = events::ChangeStream::start(
+        db,
         follower_db,
         Box::new(http::Kept {
             stats: stats.clone(),
@@ -109,6 +123,7 @@ pub fn app_following(
     );
     let state = AppState {
         db: db.clone(),
+        reads: reads.clone(),
         stats,
         responses,
         reference,
@@ -165,7 +180,19 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         stopping: stop_requested.clone(),
     };
     accounts::passwords::prepare().await;
-    let router = app(&database.connection, &settings);
+    let reads = match &config.read_database {
+        Some(read_config) => Some(
+            Database::open(read_config)
+                .await
+                .context("DATABASE_READ_URL")?,
+        ),
+        None => None,
+    };
+    let (router, _) = app_reading_from(
+        &database.connection,
+        reads.as_ref().map(|reads| &reads.connection),
+        &settings,
+    );
     let pruning = events::retention::start(
         database.connection.clone(),
         chrono::Duration::days(config.change_retention_days as i64),

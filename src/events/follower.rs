@@ -25,6 +25,9 @@ use super::{Committed, listener, outbox};
 /// The longest a change made elsewhere waits before this replica reads it, when no
 /// notification arrives.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// The first wait before reading again a stream that does not show an announced change yet;
+/// it doubles at each try, up to a quarter of [`POLL_INTERVAL`].
+const FIRST_RETRY: Duration = Duration::from_millis(5);
 /// Changes read at once.
 const PAGE: u64 = 500;
 /// Changes a slow listener may fall behind by before it is told it lagged.
@@ -48,6 +51,9 @@ pub struct ChangeStream {
 pub(super) struct Inner {
     pub(super) wake: Arc<Notify>,
     position: AtomicI64,
+    /// The newest sequence notifications announced as committed: the stream read may not
+    /// show it yet when it is read on a standby that lags.
+    announced: AtomicI64,
     sender: broadcast::Sender<Arc<Committed>>,
     keeper: Box<dyn Keeper>,
     connection: Mutex<Connection>,
@@ -66,16 +72,22 @@ struct Connection {
 }
 
 impl ChangeStream {
-    /// Starts following the stream from its newest change: what is kept starts empty, so
-    /// nothing older matters to this replica. On PostgreSQL, starts its listener too.
-    /// Needs a Tokio runtime.
-    pub fn start(db: DatabaseConnection, keeper: Box<dyn Keeper>) -> Self {
+    /// Starts following the stream, read on `db`, from its newest change: what is kept
+    /// starts empty, so nothing older matters to this replica. On PostgreSQL, starts its
+    /// listener too, on `primary` (`db` itself, or a standby of it: notifications are not
+    /// replicated). Needs a Tokio runtime.
+    pub fn start(
+        primary: &DatabaseConnection,
+        db: DatabaseConnection,
+        keeper: Box<dyn Keeper>,
+    ) -> Self {
         let (sender, _) = broadcast::channel(LISTENER_BACKLOG);
         let (stop, stopped) = oneshot::channel();
         let postgres = db.get_database_backend() == DbBackend::Postgres;
         let inner = Arc::new(Inner {
             wake: Arc::new(Notify::new()),
             position: AtomicI64::new(UNKNOWN),
+            announced: AtomicI64::new(UNKNOWN),
             sender,
             keeper,
             connection: Mutex::new(Connection {
@@ -88,7 +100,7 @@ impl ChangeStream {
         // Nothing is kept until the replica follows.
         inner.keeper.keep(false);
         if postgres {
-            let pool = db.get_postgres_connection_pool().clone();
+            let pool = primary.get_postgres_connection_pool().clone();
             tokio::spawn(listener::listen(pool, Arc::downgrade(&inner), stopped));
         }
         tokio::spawn(follow(db, Arc::downgrade(&inner)));
@@ -127,6 +139,12 @@ impl ChangeStream {
 const UNKNOWN: i64 = -1;
 
 impl Inner {
+    /// A notification announced changes up to `sequence`.
+    pub(super) fn announced(&self, sequence: i64) {
+        self.announced.fetch_max(sequence, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
     /// The listener has connected and listens: the follower catches up, then follows.
     pub(super) fn listener_connected(&self) {
         let mut connection = self.lock_connection();
@@ -196,6 +214,7 @@ async fn follow(db: DatabaseConnection, inner: Weak<Inner>) {
             }
         }
     }
+    let mut behind = FIRST_RETRY;
     loop {
         let Some(stream) = inner.upgrade() else {
             return;
@@ -230,6 +249,15 @@ async fn follow(db: DatabaseConnection, inner: Weak<Inner>) {
         if full {
             continue;
         }
+        // A standby that has not replayed an announced change yet: read again soon, rather
+        // than at the next poll.
+        if stream.position.load(Ordering::SeqCst) < stream.announced.load(Ordering::SeqCst) {
+            drop(stream);
+            tokio::time::sleep(behind).await;
+            behind = (behind * 2).min(POLL_INTERVAL / 4);
+            continue;
+        }
+        behind = FIRST_RETRY;
         // Wait without keeping the replica alive.
         let wake = Arc::clone(&stream.wake);
         drop(stream);

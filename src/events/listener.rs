@@ -79,7 +79,10 @@ async fn listen_once(pool: &PgPool, stream: &Weak<Inner>, backoff: &mut Duration
             return;
         };
         match received {
-            Ok(Some(_)) => replica.wake.notify_one(),
+            Ok(Some(notification)) => match notification.payload().parse::<i64>() {
+                Ok(sequence) => replica.announced(sequence),
+                Err(_) => replica.wake.notify_one(),
+            },
             Ok(None) => {
                 tracing::warn!("the change listener's connection was lost; reconnecting");
                 replica.listener_lost();

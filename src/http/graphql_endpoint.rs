@@ -454,9 +454,16 @@ async fn run(
     let operation_name = request.operation_name.clone();
     let variables = request.variables.clone();
     let batches = BatchQueue::default();
+    // Anonymous queries may read a standby: they see what was committed up to its lag. A
+    // signed-in caller always reads the primary, and so sees its own writes at once.
+    let db = if reading_only && origin.caller.account().is_none() {
+        &state.reads
+    } else {
+        &state.db
+    };
     let request = request.data(RequestState::new(
         origin,
-        state.db.clone(),
+        db.clone(),
         state.tokens.clone(),
         state.erasure_key.clone(),
         state.stats.clone(),

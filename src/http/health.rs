@@ -17,11 +17,16 @@ pub async fn alive() -> Json<Value> {
 /// load balancer's probe gets its answer within a second, outage or not.
 const READY_WAIT: Duration = Duration::from_millis(500);
 
-/// The process can serve: its database answers. 503 otherwise, so a load balancer stops
+/// The process can serve: its database answers (and its read replica, when it has one). 503 otherwise, so a load balancer stops
 /// sending it traffic. Every connection busy for longer than `READY_WAIT` counts as
 /// unavailable too: this instance cannot take more now.
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    if is_reachable(&state.db, READY_WAIT).await {
+    // Both at once: the wait stays `READY_WAIT`. Without a standby, `reads` is `db`.
+    let (primary, reads) = tokio::join!(
+        is_reachable(&state.db, READY_WAIT),
+        is_reachable(&state.reads, READY_WAIT)
+    );
+    if primary && reads {
         (StatusCode::OK, Json(json!({ "status": "ok" })))
     } else {
         (

@@ -62,6 +62,9 @@ const CORS_MAX_AGE: Duration = Duration::from_secs(2 * 3600);
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Where anonymous queries read: a streaming standby of `db` (`DATABASE_READ_URL`), or
+    /// `db` itself.
+    pub reads: DatabaseConnection,
     /// The figures of `stats`, shared by every request.
     pub stats: Arc<StatsCache>,
     /// The answers to anonymous queries, shared by every request.

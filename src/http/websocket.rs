@@ -634,13 +634,19 @@ impl LiveExecutor {
             ));
         }
         let queue = BatchQueue::default();
+        // The changes are read from where anonymous queries read, so an anonymous
+        // subscriber reads each change's subject there too: it is in it already.
+        let db = match session.caller.account() {
+            None => &state.reads,
+            Some(_) => &state.db,
+        };
         let request = request
             .data(RequestState::live(
                 RequestOrigin {
                     caller: session.caller.clone(),
                     client: self.client,
                 },
-                state.db.clone(),
+                db.clone(),
                 state.tokens.clone(),
                 state.erasure_key.clone(),
                 state.stats.clone(),

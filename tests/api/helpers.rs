@@ -68,7 +68,12 @@ pub struct TestApp {
 /// Where the test's database lives, removed when the test ends.
 enum TestStore {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { server_url: String, name: String },
+    Postgres {
+        server_url: String,
+        name: String,
+    },
+    /// A database the test sets up and removes itself.
+    Outside,
 }
 
 impl Drop for TestStore {
@@ -321,7 +326,15 @@ impl TestApp {
         settings.reference_cache = Duration::ZERO;
         settings.stats_cache = Duration::ZERO;
         change(&mut settings);
-        Self::serve(database, url, settings, acquire_timeout, Arc::new(store)).await
+        Self::serve(
+            database,
+            None,
+            url,
+            settings,
+            acquire_timeout,
+            Arc::new(store),
+        )
+        .await
     }
 
     /// Another replica of this app: on the same database, with the same settings, its own
@@ -336,6 +349,7 @@ impl TestApp {
         .expect("the test database opens again");
         Self::serve(
             database,
+            None,
             self.database_url.clone(),
             self.settings.clone(),
             self.acquire_timeout,
@@ -356,6 +370,7 @@ impl TestApp {
         .expect("the other database opens");
         Self::serve(
             database,
+            None,
             url.to_owned(),
             self.settings.clone(),
             self.acquire_timeout,
@@ -364,16 +379,51 @@ impl TestApp {
         .await
     }
 
+    /// The app over the migrated database at `primary_url`, its anonymous queries served by
+    /// the standby at `read_url`, with its HTTP settings changed by `change`. The test sets
+    /// up both databases and removes them.
+    pub async fn reading_from_standby(
+        primary_url: &str,
+        read_url: &str,
+        change: impl FnOnce(&mut HttpSettings),
+    ) -> Self {
+        let config = |url: &str| DatabaseConfig {
+            setting: DatabaseSetting::Url(url.to_owned()),
+            max_connections: None,
+            acquire_timeout: ACQUIRE_TIMEOUT,
+        };
+        let database = Database::open(&config(primary_url))
+            .await
+            .expect("the primary opens");
+        let reads = Database::open(&config(read_url))
+            .await
+            .expect("the standby opens");
+        let mut settings =
+            HttpSettings::new(Arc::new(test_tokens(&[])), Arc::new(test_erasure_key()));
+        change(&mut settings);
+        Self::serve(
+            database,
+            Some(reads.connection),
+            primary_url.to_owned(),
+            settings,
+            ACQUIRE_TIMEOUT,
+            Arc::new(TestStore::Outside),
+        )
+        .await
+    }
+
     /// Serves the app on a free port, once it follows the change stream (on PostgreSQL, once
     /// its listener is connected): tests of keeping must not depend on how fast that is.
     async fn serve(
         database: Database,
+        reads: Option<DatabaseConnection>,
         url: String,
         settings: HttpSettings,
         acquire_timeout: Duration,
         store: Arc<TestStore>,
     ) -> Self {
-        let (router, changes) = communs::app_following(&database.connection, &settings);
+        let (router, changes) =
+            communs::app_reading_from(&database.connection, reads.as_ref(), &settings);
         tokio::time::timeout(Duration::from_secs(10), changes.until_following())
             .await
             .expect("the app follows the change stream");

@@ -31,6 +31,7 @@ mod packaging;
 mod personal_data;
 mod privacy;
 mod public_answers;
+mod read_replica;
 mod reference;
 mod reference_admin;
 mod replicas;
