@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
 use ipnet::IpNet;
 
-use crate::graphql::limits::QueryLimits;
+use crate::{graphql::limits::QueryLimits, open_data::Publication};
 
 /// Where the data lives when `DATABASE_URL` is not set.
 const DEFAULT_DATA_DIR: &str = "./data";
@@ -14,6 +14,9 @@ const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 /// How long the figures of `stats` are kept at most.
 pub const DEFAULT_STATS_CACHE_SECS: u64 = 10;
 pub const DEFAULT_RESPONSE_CACHE_SECS: u64 = 10;
+/// How many open-data exports stream at once, by default: each holds a database connection
+/// while it reads a page, and the API needs the others.
+pub const DEFAULT_MAX_CONCURRENT_EXPORTS: usize = 2;
 pub const DEFAULT_REFERENCE_CACHE_SECS: u64 = 60;
 const DEFAULT_JWT_LIFETIME_SECS: u64 = 3600;
 const MAX_JWT_LIFETIME_SECS: u64 = 30 * 24 * 3600;
@@ -274,6 +277,10 @@ pub struct Config {
     /// How long a change is kept in the changes feed; a reader further behind must
     /// resynchronise.
     pub change_retention_days: u64,
+    /// The licence and links of the open-data exports and the feed.
+    pub publication: Publication,
+    /// How many exports may stream at once.
+    pub max_concurrent_exports: usize,
     pub auth: AuthConfig,
     pub protection: ProtectionConfig,
 }
@@ -381,6 +388,31 @@ impl Config {
             number("REFERENCE_CACHE_SECS", 0, 3600)?.unwrap_or(DEFAULT_REFERENCE_CACHE_SECS);
         let change_retention_days =
             number("CHANGE_RETENTION_DAYS", 1, 36_500)?.unwrap_or(DEFAULT_CHANGE_RETENTION_DAYS);
+        let max_concurrent_exports = number("MAX_CONCURRENT_EXPORTS", 1, 1_000)?
+            .map_or(DEFAULT_MAX_CONCURRENT_EXPORTS, |count| count as usize);
+        let site_url = non_empty("PUBLIC_SITE_URL").map(|url| url.trim().to_owned());
+        if let Some(url) = &site_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(ConfigError::new(
+                "PUBLIC_SITE_URL",
+                format!("expected an http:// or https:// address, got `{url}`"),
+            ));
+        }
+        let publication_defaults = Publication::default();
+        let publication = Publication {
+            licence: non_empty("OPEN_DATA_LICENCE")
+                .map_or(publication_defaults.licence, |text| text.trim().to_owned()),
+            licence_url: non_empty("OPEN_DATA_LICENCE_URL")
+                .map_or(publication_defaults.licence_url, |text| {
+                    text.trim().to_owned()
+                }),
+            publisher: non_empty("OPEN_DATA_PUBLISHER")
+                .map_or(publication_defaults.publisher, |text| {
+                    text.trim().to_owned()
+                }),
+            site_url,
+        };
         let defaults = ProtectionConfig::default();
         let limits = QueryLimits::default();
         let limit = |setting: &'static str, default: usize| -> Result<usize, ConfigError> {
@@ -572,6 +604,8 @@ impl Config {
             response_cache_secs,
             reference_cache_secs,
             change_retention_days,
+            publication,
+            max_concurrent_exports,
             auth,
             protection,
         })
@@ -669,6 +703,8 @@ mod tests {
             ("DATABASE_ACQUIRE_TIMEOUT_SECS", "0"),
             ("SHUTDOWN_DRAIN_SECS", "forever"),
             ("CHANGE_RETENTION_DAYS", "0"),
+            ("MAX_CONCURRENT_EXPORTS", "0"),
+            ("PUBLIC_SITE_URL", "www.example.org"),
             // A read replica of the embedded SQLite database cannot be.
             ("DATABASE_READ_URL", "postgres://replica/communs"),
         ] {

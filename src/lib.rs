@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod open_data;
 pub mod store;
 pub mod telemetry;
 
@@ -138,6 +139,8 @@ pub fn app_reading_from(
         changes: changes.clone(),
         sockets: Arc::default(),
         stopping: settings.stopping.clone(),
+        publication: Arc::new(settings.publication.clone()),
+        exports: Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_exports)),
     };
     (http::router(state, settings), changes)
 }
@@ -178,6 +181,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         response_cache: Duration::from_secs(config.response_cache_secs),
         reference_cache: Duration::from_secs(config.reference_cache_secs),
         stopping: stop_requested.clone(),
+        publication: config.publication.clone(),
+        max_concurrent_exports: config.max_concurrent_exports,
     };
     accounts::passwords::prepare().await;
     let reads = match &config.read_database {

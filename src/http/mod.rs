@@ -9,6 +9,7 @@ mod graphql_request;
 mod guard;
 mod health;
 pub mod negotiation;
+mod open_data;
 mod parsed_documents;
 mod public_responses;
 mod refusals;
@@ -44,12 +45,14 @@ pub use self::{
 use crate::{
     accounts::tokens::Tokens,
     config::{
-        CorsOrigins, DEFAULT_REFERENCE_CACHE_SECS, DEFAULT_RESPONSE_CACHE_SECS,
-        DEFAULT_STATS_CACHE_SECS, ProtectionConfig, SubscriptionLimits,
+        CorsOrigins, DEFAULT_MAX_CONCURRENT_EXPORTS, DEFAULT_REFERENCE_CACHE_SECS,
+        DEFAULT_RESPONSE_CACHE_SECS, DEFAULT_STATS_CACHE_SECS, ProtectionConfig,
+        SubscriptionLimits,
     },
     domain::erasure::ErasureKey,
     events::{ChangeStream, Committed, Keeper},
     graphql::{CommunsSchema, limits::QueryLimits},
+    open_data::Publication,
     store::{reference_rows::ReferenceRows, stats_cache::StatsCache},
 };
 
@@ -84,6 +87,10 @@ pub struct AppState {
     pub sockets: Arc<Sockets>,
     /// Turns true when the server starts to stop: WebSocket connections then close.
     pub stopping: watch::Receiver<bool>,
+    /// The licence and links of the open-data exports and the feed.
+    pub publication: Arc<Publication>,
+    /// Places for exports streaming at once.
+    pub exports: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -171,6 +178,10 @@ pub struct HttpSettings {
     pub reference_cache: Duration,
     /// Turns true when the server starts to stop (never, by default).
     pub stopping: watch::Receiver<bool>,
+    /// The licence and links of the open-data exports and the feed.
+    pub publication: Publication,
+    /// How many exports may stream at once.
+    pub max_concurrent_exports: usize,
 }
 
 impl HttpSettings {
@@ -185,6 +196,8 @@ impl HttpSettings {
             response_cache: Duration::from_secs(DEFAULT_RESPONSE_CACHE_SECS),
             reference_cache: Duration::from_secs(DEFAULT_REFERENCE_CACHE_SECS),
             stopping: watch::channel(false).1,
+            publication: Publication::default(),
+            max_concurrent_exports: DEFAULT_MAX_CONCURRENT_EXPORTS,
         }
     }
 }
@@ -252,6 +265,8 @@ pub fn router(state: AppState, settings: &HttpSettings) -> Router {
                 .post(graphql_endpoint::post)
                 .layer(middleware::from_fn_with_state(state.clone(), guard::guard)),
         )
+        .route("/feeds/initiatives.atom", get(open_data::feed))
+        .route("/exports/{file}", get(open_data::export))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .with_state(state)

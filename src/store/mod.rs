@@ -12,6 +12,7 @@ pub mod loaders;
 pub mod login_failures;
 pub mod memo;
 pub mod moderation_queue;
+pub mod open_data;
 pub mod page;
 pub mod reference;
 pub mod reference_rows;

@@ -1,4 +1,4 @@
-//! The examples of the README and of `docs/api.md`, run in order as a newcomer pastes them:
+//! The examples of the README, of `docs/api.md` and of `docs/open-data.md`, run in order as a newcomer pastes them:
 //! against the real `communs` binary serving the demo dataset, the shell examples with bash
 //! (`cargo run --` being that binary), the GraphQL ones posted to `/graphql`. Where a doc shows
 //! an answer, the answer must be that one, ids and times aside.
@@ -34,6 +34,7 @@ async fn every_example_of_the_readme_and_the_api_tour_answers_as_shown() {
     let session = Session::start().await;
     let mut examples = examples_of("README.md");
     examples.extend(examples_of("docs/api.md"));
+    examples.extend(examples_of("docs/open-data.md"));
     let mut checked = 0;
     for example in &examples {
         let answer = session.run(example).await;

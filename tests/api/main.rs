@@ -27,6 +27,7 @@ mod limits;
 mod logs;
 mod moderation;
 mod nodes;
+mod open_data;
 mod packaging;
 mod personal_data;
 mod privacy;
