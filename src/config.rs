@@ -17,6 +17,9 @@ pub const DEFAULT_RESPONSE_CACHE_SECS: u64 = 10;
 /// How many open-data exports stream at once, by default: each holds a database connection
 /// while it reads a page, and the API needs the others.
 pub const DEFAULT_MAX_CONCURRENT_EXPORTS: usize = 2;
+/// How long HTTP caches may keep a public answer by default: a minute of delay after a
+/// publication, for a CDN that serves the catalogue's readers.
+pub const DEFAULT_HTTP_CACHE_MAX_AGE_SECS: u64 = 60;
 pub const DEFAULT_REFERENCE_CACHE_SECS: u64 = 60;
 const DEFAULT_JWT_LIFETIME_SECS: u64 = 3600;
 const MAX_JWT_LIFETIME_SECS: u64 = 30 * 24 * 3600;
@@ -281,6 +284,10 @@ pub struct Config {
     pub publication: Publication,
     /// How many exports may stream at once.
     pub max_concurrent_exports: usize,
+    /// Whether clients may send a query by its hash (automatic persisted queries).
+    pub persisted_queries: bool,
+    /// How long HTTP caches may keep a public answer; 0 revalidates each time.
+    pub http_cache_max_age_secs: u64,
     pub auth: AuthConfig,
     pub protection: ProtectionConfig,
 }
@@ -606,6 +613,9 @@ impl Config {
             change_retention_days,
             publication,
             max_concurrent_exports,
+            persisted_queries: flag("PERSISTED_QUERIES")?.unwrap_or(true),
+            http_cache_max_age_secs: number("HTTP_CACHE_MAX_AGE_SECS", 0, 31_536_000)?
+                .unwrap_or(DEFAULT_HTTP_CACHE_MAX_AGE_SECS),
             auth,
             protection,
         })
@@ -704,6 +714,8 @@ mod tests {
             ("SHUTDOWN_DRAIN_SECS", "forever"),
             ("CHANGE_RETENTION_DAYS", "0"),
             ("MAX_CONCURRENT_EXPORTS", "0"),
+            ("PERSISTED_QUERIES", "sometimes"),
+            ("HTTP_CACHE_MAX_AGE_SECS", "a minute"),
             ("PUBLIC_SITE_URL", "www.example.org"),
             // A read replica of the embedded SQLite database cannot be.
             ("DATABASE_READ_URL", "postgres://replica/communs"),

@@ -129,6 +129,8 @@ pub fn app_reading_from(
         responses,
         reference,
         documents: Arc::default(),
+        persisted_queries: Arc::new(http::PersistedQueries::new(settings.persisted_queries)),
+        http_caching: http::HttpCaching::new(settings.http_cache_max_age),
         schema: graphql::build_schema_with(graphql::SchemaSettings {
             introspection: protection.introspection,
             suggestions: protection.suggestions,
@@ -183,6 +185,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         stopping: stop_requested.clone(),
         publication: config.publication.clone(),
         max_concurrent_exports: config.max_concurrent_exports,
+        persisted_queries: config.persisted_queries,
+        http_cache_max_age: Duration::from_secs(config.http_cache_max_age_secs),
     };
     accounts::passwords::prepare().await;
     let reads = match &config.read_database {

@@ -21,6 +21,7 @@ use super::{
     AppState, REQUEST_ID_HEADER,
     field_order::order_fields,
     graphql_request::GraphqlRequest,
+    http_caching::private_unless_public,
     negotiation::MediaType,
     public_responses::{KeptAnswer, NotKept},
     response_body::write_within,
@@ -42,6 +43,7 @@ use crate::{
 pub struct ClientAddress(pub Option<IpAddr>);
 
 /// A request that is not a GraphQL request we accept, as a GraphQL-shaped error.
+#[derive(Debug)]
 pub struct RequestRefused {
     status: StatusCode,
     code: &'static str,
@@ -256,7 +258,7 @@ pub async fn post(
     request: Result<GraphqlRequest, RequestRefused>,
 ) -> HttpResponse {
     let request_id = request_id(&headers);
-    match request {
+    let mut response = match request {
         Ok(GraphqlRequest(request)) => {
             execute(
                 &state,
@@ -270,7 +272,9 @@ pub async fn post(
             .await
         }
         Err(refused) => refused.respond(&request_id, media),
-    }
+    };
+    private_unless_public(&mut response);
+    response
 }
 
 /// GET carries queries only: a mutation must not run from a link or a prefetch.
@@ -281,7 +285,7 @@ pub async fn get(
     request: Result<GraphqlRequest, RequestRefused>,
 ) -> HttpResponse {
     let request_id = request_id(&headers);
-    match request {
+    let mut response = match request {
         Ok(GraphqlRequest(request)) => {
             execute(
                 &state,
@@ -295,7 +299,9 @@ pub async fn get(
             .await
         }
         Err(refused) => refused.respond(&request_id, media),
-    }
+    };
+    private_unless_public(&mut response);
+    response
 }
 
 /// The type of the operation the request would run, when the document names it.
@@ -325,6 +331,9 @@ async fn execute(
     media: MediaType,
     request_id: &str,
 ) -> HttpResponse {
+    if let Err(refused) = state.persisted_queries.resolve(&mut request) {
+        return refused.respond(request_id, media);
+    }
     if request.query.trim().is_empty() {
         return RequestRefused::new(
             StatusCode::BAD_REQUEST,
@@ -333,12 +342,21 @@ async fn execute(
         )
         .respond(request_id, media);
     }
+    let signed_in = headers.contains_key(header::AUTHORIZATION);
+    // What HTTP caches may keep: an anonymous answer to a query sent with GET.
+    let public = |answer: KeptAnswer| {
+        if method == Method::GET && !signed_in {
+            state
+                .http_caching
+                .public_answer(answer.respond(media), answer.body(), media, headers)
+        } else {
+            answer.respond(media)
+        }
+    };
     // Only queries that ran within the limits are kept: a kept answer needs no more checks.
-    let kept_key = state
-        .responses
-        .key(&request, headers.contains_key(header::AUTHORIZATION));
+    let kept_key = state.responses.key(&request, signed_in);
     if let Some(kept) = kept_key.as_deref().and_then(|key| state.responses.get(key)) {
-        return kept.respond(media);
+        return public(kept);
     }
     let limits = &state.protection.query_limits;
     if let Err(refusal) = limits.check_text(&request.query) {
@@ -415,13 +433,13 @@ async fn execute(
                 match KeptAnswer::of(&response, max_bytes) {
                     Ok(answer) if answer.fits() => Ok(answer),
                     // Sent as already written, not kept.
-                    Ok(too_large) => Err(too_large.respond(media)),
+                    Ok(too_large) => Err(public(too_large)),
                     Err(NotKept::Unwritten(unwritten)) => Err(unwritten.respond(request_id, media)),
                     Err(NotKept::NotPublic) => Err(respond(response, media, max_bytes, request_id)),
                 }
             });
             match answer.await {
-                Ok(kept) => kept.respond(media),
+                Ok(kept) => public(kept),
                 Err(response) => response,
             }
         }
@@ -433,6 +451,12 @@ async fn execute(
                 // the stream has news for this replica's listeners.
                 state.catalogue_changed();
                 state.changes.wake();
+            }
+            if operation == Some(OperationType::Query)
+                && !signed_in
+                && let Ok(answer) = KeptAnswer::of(&response, max_bytes)
+            {
+                return public(answer);
             }
             respond(response, media, max_bytes, request_id)
         }
@@ -531,12 +555,6 @@ fn respond(
             header::RETRY_AFTER,
             HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS),
         );
-    }
-    if response.is_ok()
-        && let Some(cache_control) = response.cache_control.value()
-        && let Ok(value) = HeaderValue::from_str(&cache_control)
-    {
-        http.headers_mut().insert(header::CACHE_CONTROL, value);
     }
     http
 }

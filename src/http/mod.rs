@@ -8,9 +8,11 @@ mod graphql_endpoint;
 mod graphql_request;
 mod guard;
 mod health;
+mod http_caching;
 pub mod negotiation;
 mod open_data;
 mod parsed_documents;
+mod persisted_queries;
 mod public_responses;
 mod refusals;
 mod response_body;
@@ -40,14 +42,15 @@ use tower_http::{
 use tracing::Level;
 
 pub use self::{
-    parsed_documents::ParsedDocuments, public_responses::PublicResponses, websocket::Sockets,
+    http_caching::HttpCaching, parsed_documents::ParsedDocuments,
+    persisted_queries::PersistedQueries, public_responses::PublicResponses, websocket::Sockets,
 };
 use crate::{
     accounts::tokens::Tokens,
     config::{
-        CorsOrigins, DEFAULT_MAX_CONCURRENT_EXPORTS, DEFAULT_REFERENCE_CACHE_SECS,
-        DEFAULT_RESPONSE_CACHE_SECS, DEFAULT_STATS_CACHE_SECS, ProtectionConfig,
-        SubscriptionLimits,
+        CorsOrigins, DEFAULT_HTTP_CACHE_MAX_AGE_SECS, DEFAULT_MAX_CONCURRENT_EXPORTS,
+        DEFAULT_REFERENCE_CACHE_SECS, DEFAULT_RESPONSE_CACHE_SECS, DEFAULT_STATS_CACHE_SECS,
+        ProtectionConfig, SubscriptionLimits,
     },
     domain::erasure::ErasureKey,
     events::{ChangeStream, Committed, Keeper},
@@ -76,6 +79,10 @@ pub struct AppState {
     pub reference: Arc<ReferenceRows>,
     /// The documents already parsed, shared by every request.
     pub documents: Arc<ParsedDocuments>,
+    /// The queries clients registered by their hash (automatic persisted queries).
+    pub persisted_queries: Arc<PersistedQueries>,
+    /// What HTTP caches may keep of the answers.
+    pub http_caching: HttpCaching,
     pub schema: CommunsSchema,
     pub tokens: Arc<Tokens>,
     /// Keys the tombstones an erasure leaves.
@@ -182,6 +189,10 @@ pub struct HttpSettings {
     pub publication: Publication,
     /// How many exports may stream at once.
     pub max_concurrent_exports: usize,
+    /// Whether clients may send a query by its hash (automatic persisted queries).
+    pub persisted_queries: bool,
+    /// How long HTTP caches may keep a public answer (zero: revalidated each time).
+    pub http_cache_max_age: Duration,
 }
 
 impl HttpSettings {
@@ -198,6 +209,8 @@ impl HttpSettings {
             stopping: watch::channel(false).1,
             publication: Publication::default(),
             max_concurrent_exports: DEFAULT_MAX_CONCURRENT_EXPORTS,
+            persisted_queries: true,
+            http_cache_max_age: Duration::from_secs(DEFAULT_HTTP_CACHE_MAX_AGE_SECS),
         }
     }
 }

@@ -22,6 +22,7 @@ use super::{
     AppState,
     client::client_address,
     graphql_endpoint::{RequestRefused, request_id},
+    http_caching::none_match,
     negotiation::MediaType,
 };
 use crate::{
@@ -65,7 +66,7 @@ pub async fn feed(State(state): State<AppState>, request: Request) -> Response {
     if let Ok(value) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, value);
     }
-    if matches_etag(request.headers(), &etag) {
+    if none_match(request.headers(), &etag) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
     headers.insert(
@@ -255,15 +256,4 @@ fn refused(error: AppError) -> RequestRefused {
             RequestRefused::new(status, code, "the catalogue could not be read; retry later")
         }
     }
-}
-
-/// Whether `If-None-Match` names `etag` (or is `*`).
-fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(|tag| tag.trim().trim_start_matches("W/"))
-        .any(|tag| tag == etag || tag == "*")
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use async_graphql::{Request, Response, Variables};
 use axum::{
     body::Bytes,
-    http::{HeaderValue, StatusCode, header},
+    http::{StatusCode, header},
     response::{IntoResponse, Response as HttpResponse},
 };
 
@@ -33,11 +33,10 @@ const MAX_ANSWERS: usize = 1_024;
 /// (`MAX_ANSWERS` × this at worst).
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
-/// An answer as sent: its body and its `Cache-Control`.
+/// An answer as sent to any anonymous caller: its body.
 #[derive(Clone)]
 pub struct KeptAnswer {
     body: Bytes,
-    cache_control: Option<HeaderValue>,
 }
 
 impl KeptAnswer {
@@ -48,14 +47,12 @@ impl KeptAnswer {
             return Err(NotKept::NotPublic);
         }
         let body = write_within(response, max_bytes).map_err(NotKept::Unwritten)?;
-        let cache_control = response
-            .cache_control
-            .value()
-            .and_then(|value| HeaderValue::from_str(&value).ok());
-        Ok(Self {
-            body: body.into(),
-            cache_control,
-        })
+        Ok(Self { body: body.into() })
+    }
+
+    /// The answer's bytes.
+    pub fn body(&self) -> &[u8] {
+        &self.body
     }
 
     /// Whether the answer is small enough to keep.
@@ -66,11 +63,8 @@ impl KeptAnswer {
     /// The answer, in the negotiated media type.
     pub fn respond(&self, media: MediaType) -> HttpResponse {
         let mut http = (StatusCode::OK, self.body.clone()).into_response();
-        let headers = http.headers_mut();
-        headers.insert(header::CONTENT_TYPE, media.header_value());
-        if let Some(cache_control) = &self.cache_control {
-            headers.insert(header::CACHE_CONTROL, cache_control.clone());
-        }
+        http.headers_mut()
+            .insert(header::CONTENT_TYPE, media.header_value());
         http
     }
 }
