@@ -35,6 +35,7 @@ async fn every_example_of_the_readme_and_the_api_tour_answers_as_shown() {
     let mut examples = examples_of("README.md");
     examples.extend(examples_of("docs/api.md"));
     examples.extend(examples_of("docs/open-data.md"));
+    examples.extend(examples_of("docs/frontends.md"));
     let mut checked = 0;
     for example in &examples {
         let answer = session.run(example).await;
@@ -58,6 +59,22 @@ async fn every_example_of_the_readme_and_the_api_tour_answers_as_shown() {
         .count();
     assert_eq!(checked, shown, "every answer shown is compared");
     assert!(shown >= 20, "the docs' answers are found");
+}
+
+#[test]
+fn the_apollo_client_the_frontends_page_shows_is_the_file_the_ci_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let page = std::fs::read_to_string(root.join("docs/frontends.md")).unwrap();
+    let file = std::fs::read_to_string(root.join("docs/frontends/apollo.mjs")).unwrap();
+    let shown = page
+        .split("```js\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the page shows a js block");
+    assert_eq!(
+        shown, file,
+        "docs/frontends.md shows docs/frontends/apollo.mjs as it is"
+    );
 }
 
 /// A block of a doc that is run.
