@@ -19,6 +19,7 @@ use crate::{
         access::Capability,
         caller::{Account, Caller},
         erasure::{ErasedKind, ErasureKey},
+        time::rfc3339,
     },
     error::{AppError, AppResult},
     events::{self, Audience, ChangeKind},
@@ -179,8 +180,8 @@ pub async fn export(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> AppRe
             "email": person.email,
             "phone": person.phone,
             "contactVisibility": person.contact_visibility.as_str(),
-            "createdAt": person.created_at.to_rfc3339(),
-            "updatedAt": person.updated_at.to_rfc3339(),
+            "createdAt": rfc3339(person.created_at),
+            "updatedAt": rfc3339(person.updated_at),
         },
         "account": account.map(|account| json!({
             "id": format!("User:{}", account.id),
@@ -188,8 +189,8 @@ pub async fn export(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> AppRe
             "displayName": account.display_name,
             "role": account.role.as_str(),
             "isActive": account.is_active,
-            "createdAt": account.created_at.to_rfc3339(),
-            "lastLoginAt": account.last_login_at.map(|at| at.to_rfc3339()),
+            "createdAt": rfc3339(account.created_at),
+            "lastLoginAt": account.last_login_at.map(rfc3339),
         })),
         "positions": positions.iter().map(|p| json!({
             "id": format!("Position:{}", p.id),
@@ -217,7 +218,7 @@ pub async fn export(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> AppRe
         })).collect::<Vec<_>>(),
         "auditEvents": events.iter().map(|e| json!({
             "action": e.action.as_str(),
-            "at": e.created_at.to_rfc3339(),
+            "at": rfc3339(e.created_at),
         })).collect::<Vec<_>>(),
     }))
 }

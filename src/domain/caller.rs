@@ -62,6 +62,17 @@ impl Caller {
         })
     }
 
+    /// Whether the caller may follow the moderation of a contribution written for
+    /// `organisation` (its queue item, its audit log): moderators and admins every one,
+    /// partners their own organisation's.
+    pub fn may_follow_moderation_of(&self, organisation: Option<Uuid>) -> bool {
+        self.can(Capability::Moderate)
+            || organisation.is_some_and(|owner| {
+                self.account()
+                    .is_some_and(|account| account.organisation_id == Some(owner))
+            })
+    }
+
     /// Whether the caller is the account `user_id`.
     pub fn is(&self, user_id: Uuid) -> bool {
         self.account().is_some_and(|account| account.id == user_id)

@@ -16,4 +16,5 @@ pub mod reference;
 pub mod search;
 pub mod territory_file;
 pub mod text;
+pub mod time;
 pub mod visibility;

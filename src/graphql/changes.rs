@@ -90,7 +90,7 @@ impl Change {
         let Ok(id) = GlobalId::parse("subjectId", &self.global_subject_id()) else {
             return Ok(None);
         };
-        Ok(node::fetch(&ctx.state()?.loaders, id).await?)
+        Ok(node::fetch(ctx.state()?, id).await?)
     }
 }
 

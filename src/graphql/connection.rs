@@ -1,7 +1,9 @@
 //! Relay connections: `edges { cursor node }`, `nodes`, `pageInfo` and `totalCount`,
-//! one generic type named after its node (`InitiativeConnection`, ...).
+//! one generic type named after its node (`InitiativeConnection`, ...). A list whose items
+//! carry something that belongs to the list rather than to the item (the snippet of a
+//! search) gives its connection an edge type of its own, which holds it.
 
-use std::borrow::Cow;
+use std::{borrow::Cow, marker::PhantomData};
 
 use async_graphql::{Object, OutputType, SimpleObject, TypeName};
 
@@ -25,15 +27,26 @@ pub fn page_args(
     }
 }
 
-/// A page of a list, with cursors to ask for the pages around it.
-pub struct Connection<N> {
+/// A page of a list, with cursors to ask for the pages around it; its edges are `E`.
+pub struct Connection<N, E = Edge<N>> {
     page: Page<N>,
     total: TotalCount,
+    edge: PhantomData<fn() -> E>,
 }
 
-impl<N> Connection<N> {
+/// The edge type of a connection: an item with its cursor, and whatever the list says of it.
+pub trait EdgeOf<N>: OutputType {
+    /// The edge of `node`, at `cursor`.
+    fn new(cursor: String, node: N) -> Self;
+}
+
+impl<N, E> Connection<N, E> {
     pub fn new(page: Page<N>, total: TotalCount) -> Self {
-        Self { page, total }
+        Self {
+            page,
+            total,
+            edge: PhantomData,
+        }
     }
 
     fn cursor(&self, index: usize) -> String {
@@ -43,17 +56,14 @@ impl<N> Connection<N> {
 
 /// A page of results, with cursors to fetch the next or previous pages.
 #[Object(name_type)]
-impl<N: OutputType + Clone> Connection<N> {
+impl<N: OutputType + Clone, E: EdgeOf<N>> Connection<N, E> {
     /// The items of this page, each with its cursor.
-    async fn edges(&self) -> Vec<Edge<N>> {
+    async fn edges(&self) -> Vec<E> {
         self.page
             .rows
             .iter()
             .enumerate()
-            .map(|(index, node)| Edge {
-                cursor: self.cursor(index),
-                node: node.clone(),
-            })
+            .map(|(index, node)| E::new(self.cursor(index), node.clone()))
             .collect()
     }
 
@@ -80,7 +90,7 @@ impl<N: OutputType + Clone> Connection<N> {
     }
 }
 
-impl<N: OutputType> TypeName for Connection<N> {
+impl<N: OutputType, E> TypeName for Connection<N, E> {
     fn type_name() -> Cow<'static, str> {
         format!("{}Connection", N::type_name()).into()
     }
@@ -103,6 +113,12 @@ impl<N: OutputType> Edge<N> {
     /// The item.
     async fn node(&self) -> &N {
         &self.node
+    }
+}
+
+impl<N: OutputType> EdgeOf<N> for Edge<N> {
+    fn new(cursor: String, node: N) -> Self {
+        Self { cursor, node }
     }
 }
 

@@ -21,10 +21,14 @@ pub enum NodeKind {
     MeetingTopic,
     User,
     ChangeProposal,
+    /// A contribution in the moderation queue: the same UUID as the contribution.
+    ModerationItem,
+    /// An entry of the audit log.
+    ModerationEvent,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 12] = [
+    const ALL: [NodeKind; 14] = [
         Self::Initiative,
         Self::Experience,
         Self::Theme,
@@ -37,6 +41,8 @@ impl NodeKind {
         Self::MeetingTopic,
         Self::User,
         Self::ChangeProposal,
+        Self::ModerationItem,
+        Self::ModerationEvent,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,6 +59,8 @@ impl NodeKind {
             Self::MeetingTopic => "MeetingTopic",
             Self::User => "User",
             Self::ChangeProposal => "ChangeProposal",
+            Self::ModerationItem => "ModerationItem",
+            Self::ModerationEvent => "ModerationEvent",
         }
     }
 

@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Lookahead, Object, Result};
 use entity::initiative;
 
 use super::{
-    connection::{Connection, page_args},
+    connection::{Connection, EdgeOf, page_args},
     context::{ContextExt, load_in_order, load_rows},
     enums::{Audience, ModerationStatus, OrganisationRole},
     experience::Experience,
@@ -34,6 +34,64 @@ pub struct Initiative {
     pub model: initiative::Model,
     /// The search of the list it was found in, for its snippet.
     pub search: Option<Arc<Search>>,
+}
+
+impl Initiative {
+    /// The excerpt of the text where the list's search matched, if it was searched.
+    fn search_snippet(&self) -> Option<String> {
+        let search = self.search.as_deref()?;
+        search::snippet(
+            &[
+                Some(self.model.summary.as_str()),
+                self.model.description.as_deref(),
+                self.model.outcomes.as_deref(),
+                self.model.continuation.as_deref(),
+                Some(self.model.title.as_str()),
+            ],
+            search,
+        )
+    }
+}
+
+/// A page of initiatives, whose edges carry the snippet of a search.
+pub type InitiativeConnection = Connection<Initiative, InitiativeEdge>;
+
+/// An initiative of a list, with its cursor and, in a searched list, where the search
+/// matched.
+pub struct InitiativeEdge {
+    cursor: String,
+    node: Initiative,
+}
+
+impl EdgeOf<Initiative> for InitiativeEdge {
+    fn new(cursor: String, node: Initiative) -> Self {
+        Self { cursor, node }
+    }
+}
+
+/// An initiative of a list, with the cursor that points at it.
+#[Object]
+impl InitiativeEdge {
+    /// Pass it as `after` or `before` to page from this initiative.
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
+
+    /// The initiative.
+    async fn node(&self) -> &Initiative {
+        &self.node
+    }
+
+    /// Where the search matched, in a searched list (`initiatives(filter: {search: ...})`);
+    /// null in any other list. It is an excerpt of the text holding the most searched terms
+    /// (summary, description, outcomes, continuation, then title on a tie), cut to about 24
+    /// words with « … » where it is cut. The text is HTML-escaped and each matched word is
+    /// wrapped in `<mark>` and `</mark>`, so it can be put in HTML as it is. It lives on the
+    /// edge, not on the initiative: it belongs to this search, and a normalised client
+    /// cache keeps it apart from the initiative read elsewhere.
+    async fn snippet(&self) -> Option<String> {
+        self.node.search_snippet()
+    }
 }
 
 impl From<initiative::Model> for Initiative {
@@ -99,24 +157,14 @@ impl Initiative {
         self.model.continuation.as_deref()
     }
 
-    /// Where the search matched, for an initiative of a searched list
-    /// (`initiatives(filter: {search: ...})`); null anywhere else. It is an excerpt of the
-    /// text holding the most searched terms (summary, description, outcomes, continuation,
-    /// then title on a tie), cut to about 24 words with « … » where it is cut. The text is
-    /// HTML-escaped and each matched word is wrapped in `<mark>` and `</mark>`, so it can be
-    /// put in HTML as it is.
+    /// Where the search matched, for an initiative of a searched list; null anywhere else.
+    /// Deprecated: it depends on the search, not on the initiative, so a normalised client
+    /// cache (Apollo, Relay) loses it when another query reads the same initiative.
+    #[graphql(
+        deprecation = "Read `snippet` on the edge (`initiatives { edges { snippet } }`): it belongs to the search, not to the initiative."
+    )]
     async fn snippet(&self) -> Option<String> {
-        let search = self.search.as_deref()?;
-        search::snippet(
-            &[
-                Some(self.model.summary.as_str()),
-                self.model.description.as_deref(),
-                self.model.outcomes.as_deref(),
-                self.model.continuation.as_deref(),
-                Some(self.model.title.as_str()),
-            ],
-            search,
-        )
+        self.search_snippet()
     }
 
     /// Where it stands in moderation; the public only ever sees PUBLISHED.
@@ -479,7 +527,7 @@ impl InitiativeQuery {
         #[graphql(desc = "Start after this cursor.")] after: Option<String>,
         #[graphql(desc = "Page size from the end (1 to 100).")] last: Option<i32>,
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
-    ) -> Result<Connection<Initiative>> {
+    ) -> Result<InitiativeConnection> {
         let filter = filter.unwrap_or_default().parse()?;
         let order = initiative_query::InitiativeOrder::resolve(
             order_by.map(Into::into),
@@ -514,7 +562,7 @@ impl InitiativeQuery {
             has_previous_page,
         };
         let search = filter.search.map(Arc::new);
-        Ok(Connection::new(
+        Ok(InitiativeConnection::new(
             page.map(|model| Initiative {
                 model,
                 search: search.clone(),

@@ -27,7 +27,7 @@ pub mod territory;
 pub mod theme;
 pub mod user;
 
-use async_graphql::{MergedObject, Schema};
+use async_graphql::{MergedObject, SDLExportOptions, Schema};
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
@@ -103,7 +103,8 @@ pub fn build_schema_with(settings: SchemaSettings) -> CommunsSchema {
     builder.finish()
 }
 
-/// The schema in SDL, as checked in at `schema.graphql`.
+/// The schema in SDL, as checked in at `schema.graphql`: what introspection shows,
+/// `@specifiedBy(url:)` of the scalars included.
 pub fn sdl() -> String {
-    build_schema().sdl()
+    build_schema().sdl_with_options(SDLExportOptions::new().include_specified_by())
 }

@@ -10,7 +10,7 @@ use entity::{
 
 use super::{
     connection::{Connection, page_args},
-    context::{ContextExt, load_rows},
+    context::{ContextExt, RequestState, load_rows},
     enums::{AuditSubjectKind, ContributionKind, ModerationAction, ModerationStatus},
     experience::Experience,
     id::{GlobalId, NodeKind},
@@ -29,7 +29,11 @@ use crate::{
         personal_data::{PersonalDataFinding, PersonalDataKind as FindingKind, scan_fields},
     },
     error::AppError,
-    store::{self, moderation_queue::QueuedKind},
+    store::{
+        self,
+        moderation_queue::QueuedKind,
+        page::{Page, TotalCount},
+    },
 };
 
 #[derive(Clone)]
@@ -365,6 +369,15 @@ impl ModerationItem {
         Self(contribution)
     }
 
+    /// The UUID of the contribution, which the item's id shares.
+    fn contribution_id(&self) -> uuid::Uuid {
+        match &self.0 {
+            Contribution::Initiative(item) => item.model.id,
+            Contribution::Experience(item) => item.0.id,
+            Contribution::ChangeProposal(item) => item.0.id,
+        }
+    }
+
     fn tracking(&self) -> Tracking {
         match &self.0 {
             Contribution::Initiative(item) => Tracking {
@@ -392,6 +405,12 @@ impl ModerationItem {
 /// A contribution in the moderation queue, with what a moderator needs to decide.
 #[Object]
 impl ModerationItem {
+    /// The global id of the item: the same for as long as the contribution exists, whatever
+    /// its state, so that `node(id:)` shows it as it is now.
+    pub async fn id(&self) -> ID {
+        NodeKind::ModerationItem.id(self.contribution_id())
+    }
+
     /// What kind of contribution it is.
     async fn kind(&self) -> ContributionKind {
         match &self.0 {
@@ -463,11 +482,17 @@ impl ModerationItem {
     }
 }
 
+#[derive(Clone)]
 pub struct ModerationEvent(moderation_event::Model);
 
 /// An entry of the audit log: a change or a decision on a contribution.
 #[Object]
 impl ModerationEvent {
+    /// The global id of the entry (an entry never changes).
+    pub async fn id(&self) -> ID {
+        NodeKind::ModerationEvent.id(self.0.id)
+    }
+
     /// What the event is about.
     async fn subject_kind(&self) -> AuditSubjectKind {
         self.0.subject_type.into()
@@ -520,6 +545,83 @@ fn subject_kind(subject: SubjectType) -> NodeKind {
         SubjectType::Professional => NodeKind::Professional,
         SubjectType::Meeting => NodeKind::Meeting,
     }
+}
+
+/// The queue item of the contribution `id`, if the caller may follow its moderation.
+pub(super) async fn queue_item(
+    state: &RequestState,
+    id: uuid::Uuid,
+) -> Result<Option<ModerationItem>, AppError> {
+    let loaders = &state.loaders;
+    // The id does not say which kind of contribution it is: the three loads share a batch.
+    let (initiative, experience, proposal) = futures_util::future::try_join3(
+        loaders.initiative().load_one(id),
+        loaders.experience().load_one(id),
+        loaders.change_proposal().load_one(id),
+    )
+    .await?;
+    let contribution = initiative
+        .map(|m| Contribution::Initiative(m.into()))
+        .or_else(|| experience.map(|m| Contribution::Experience(Experience(m))))
+        .or_else(|| proposal.map(|m| Contribution::ChangeProposal(ChangeProposal(m))));
+    Ok(contribution.map(ModerationItem).filter(|item| {
+        state
+            .caller
+            .may_follow_moderation_of(item.tracking().organisation_id)
+    }))
+}
+
+/// The entry `id` of the audit log, if the caller may read the log it belongs to.
+pub(super) async fn audit_entry(
+    state: &RequestState,
+    id: uuid::Uuid,
+) -> Result<Option<ModerationEvent>, AppError> {
+    let Some(event) = state.loaders.moderation_event().load_one(id).await? else {
+        return Ok(None);
+    };
+    let subject = GlobalId {
+        kind: subject_kind(event.subject_type),
+        uuid: event.subject_id,
+    };
+    // Entries about reference data belong to no contribution's log.
+    let readable = match contribution_owner(state, subject).await {
+        Ok(owner) => owner.is_some_and(|owner| state.caller.may_follow_moderation_of(owner)),
+        Err(_) => false,
+    };
+    Ok(readable.then_some(ModerationEvent(event)))
+}
+
+/// The organisation of the contribution `subject` (`Some(None)` for one without any),
+/// `None` when the caller sees no such contribution; BAD_USER_INPUT on `subjectId` when
+/// `subject` is not a contribution.
+async fn contribution_owner(
+    state: &RequestState,
+    subject: GlobalId,
+) -> Result<Option<Option<uuid::Uuid>>, AppError> {
+    let loaders = &state.loaders;
+    Ok(match subject.kind {
+        NodeKind::Initiative => loaders
+            .initiative()
+            .load_one(subject.uuid)
+            .await?
+            .map(|m| m.organisation_id),
+        NodeKind::Experience => loaders
+            .experience()
+            .load_one(subject.uuid)
+            .await?
+            .map(|m| m.organisation_id),
+        NodeKind::ChangeProposal => loaders
+            .change_proposal()
+            .load_one(subject.uuid)
+            .await?
+            .map(|m| m.organisation_id),
+        _ => {
+            return Err(AppError::bad_input(
+                "subjectId",
+                "expected the id of an initiative, an experience or a change proposal",
+            ));
+        }
+    })
 }
 
 /// Which contributions the queue lists.
@@ -613,52 +715,53 @@ impl ModerationQuery {
     /// The audit log of a contribution, oldest first: every change and decision, with the
     /// moderators' comments. Moderators see every log; partners see the logs of their
     /// organisation's contributions (an empty list for any other).
+    #[graphql(
+        deprecation = "Use `moderationLog(subjectId:)`, the same entries as a connection (`first`/`after`, `pageInfo`, `totalCount`)."
+    )]
     async fn moderation_events(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The initiative, experience or change proposal.")] subject_id: ID,
     ) -> Result<Vec<ModerationEvent>> {
         let state = ctx.state()?;
-        let account = state.caller.require_account()?;
-        let subject = GlobalId::parse("subjectId", &subject_id)?;
-        let owner = match subject.kind {
-            NodeKind::Initiative => state
-                .loaders
-                .initiative()
-                .load_one(subject.uuid)
-                .await?
-                .map(|m| m.organisation_id),
-            NodeKind::Experience => state
-                .loaders
-                .experience()
-                .load_one(subject.uuid)
-                .await?
-                .map(|m| m.organisation_id),
-            NodeKind::ChangeProposal => state
-                .loaders
-                .change_proposal()
-                .load_one(subject.uuid)
-                .await?
-                .map(|m| m.organisation_id),
-            _ => {
-                return Err(AppError::bad_input(
-                    "subjectId",
-                    "expected the id of an initiative, an experience or a change proposal",
-                )
-                .into());
-            }
-        };
-        let may_read = match owner {
-            None => false,
-            Some(_) if state.caller.can(Capability::Moderate) => true,
-            Some(owner) => owner.is_some() && owner == account.organisation_id,
-        };
-        if !may_read {
+        let Some(subject) = readable_log(state, &subject_id).await? else {
             return Ok(Vec::new());
-        }
-        let events = store::contributions::events(&state.db, subject.uuid).await?;
+        };
+        let events = store::contributions::events(&state.db, subject).await?;
         Ok(events.into_iter().map(ModerationEvent).collect())
     }
+
+    /// The audit log of a contribution, oldest first, a page at a time: every change and
+    /// decision, with the moderators' comments. Moderators see every log; partners see the
+    /// logs of their organisation's contributions (an empty list for any other).
+    async fn moderation_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The initiative, experience or change proposal.")] subject_id: ID,
+        #[graphql(desc = "Page size from the start (1 to 100, 20 by default).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+    ) -> Result<Connection<ModerationEvent>> {
+        let request = PageRequest::try_from(page_args(first, after, last, before))?;
+        let state = ctx.state()?;
+        let Some(subject) = readable_log(state, &subject_id).await? else {
+            return Ok(Connection::new(Page::empty(), TotalCount::known(0)));
+        };
+        let (page, total) = store::contributions::events_page(&state.db, subject, request).await?;
+        Ok(Connection::new(page.map(ModerationEvent), total))
+    }
+}
+
+/// The contribution whose log `subject_id` asks for, if the caller may read it: signed-in
+/// callers only, BAD_USER_INPUT for an id of anything else than a contribution.
+async fn readable_log(state: &RequestState, subject_id: &ID) -> Result<Option<uuid::Uuid>> {
+    state.caller.require_account()?;
+    let subject = GlobalId::parse("subjectId", subject_id)?;
+    let owner = contribution_owner(state, subject).await?;
+    Ok(owner
+        .is_some_and(|owner| state.caller.may_follow_moderation_of(owner))
+        .then_some(subject.uuid))
 }
 
 /// What a moderator decides.

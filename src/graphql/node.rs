@@ -3,19 +3,19 @@
 use async_graphql::{Context, ID, Interface, Object, Result};
 
 use super::{
-    context::ContextExt,
+    context::{ContextExt, RequestState},
     experience::Experience,
     id::{GlobalId, NodeKind},
     initiative::Initiative,
     meeting::{Meeting, MeetingParticipant, MeetingTopic},
-    moderation::ChangeProposal,
+    moderation::{self, ChangeProposal, ModerationEvent, ModerationItem},
     organisation::Organisation,
     professional::{Position, Professional},
     territory::Territory,
     theme::Theme,
     user::User,
 };
-use crate::{domain::page::MAX_PAGE_SIZE, error::AppError, store::loaders::Loaders};
+use crate::{domain::page::MAX_PAGE_SIZE, error::AppError};
 
 /// An object with a global id, which `node(id:)` fetches whatever its type.
 #[derive(Interface)]
@@ -33,10 +33,13 @@ pub enum Node {
     MeetingTopic(MeetingTopic),
     User(User),
     ChangeProposal(ChangeProposal),
+    ModerationItem(ModerationItem),
+    ModerationEvent(ModerationEvent),
 }
 
 /// Fetches the object behind a parsed id, if the caller may see it.
-pub(super) async fn fetch(loaders: &Loaders, id: GlobalId) -> Result<Option<Node>, AppError> {
+pub(super) async fn fetch(state: &RequestState, id: GlobalId) -> Result<Option<Node>, AppError> {
+    let loaders = &state.loaders;
     let uuid = id.uuid;
     Ok(match id.kind {
         NodeKind::Initiative => loaders
@@ -99,6 +102,12 @@ pub(super) async fn fetch(loaders: &Loaders, id: GlobalId) -> Result<Option<Node
             .load_one(uuid)
             .await?
             .map(|m| Node::ChangeProposal(ChangeProposal(m))),
+        NodeKind::ModerationItem => moderation::queue_item(state, uuid)
+            .await?
+            .map(Node::ModerationItem),
+        NodeKind::ModerationEvent => moderation::audit_entry(state, uuid)
+            .await?
+            .map(Node::ModerationEvent),
     })
 }
 
@@ -114,7 +123,7 @@ impl NodeQuery {
         #[graphql(desc = "A global id, as returned in any `id` field.")] id: ID,
     ) -> Result<Option<Node>> {
         let id = GlobalId::parse("id", &id)?;
-        Ok(fetch(&ctx.state()?.loaders, id).await?)
+        Ok(fetch(ctx.state()?, id).await?)
     }
 
     /// Objects by their global ids, in the same order; null for each one there is none the
@@ -136,11 +145,10 @@ impl NodeQuery {
             .enumerate()
             .map(|(index, id)| GlobalId::parse(&format!("ids[{index}]"), id))
             .collect::<Result<Vec<_>, _>>()?;
-        let loaders = &ctx.state()?.loaders;
+        let state = ctx.state()?;
         // Loads run concurrently, so the loaders batch them into one query per type.
         let found =
-            futures_util::future::try_join_all(ids.into_iter().map(|id| fetch(loaders, id)))
-                .await?;
+            futures_util::future::try_join_all(ids.into_iter().map(|id| fetch(state, id))).await?;
         Ok(found)
     }
 }

@@ -60,7 +60,7 @@ impl ScalarType for DateTime {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        Value::String(crate::domain::time::rfc3339(self.0))
     }
 }
 

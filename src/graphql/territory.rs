@@ -9,7 +9,7 @@ use super::{
     context::{ContextExt, load_in_order, load_rows},
     enums::TerritoryKind,
     id::{GlobalId, NodeKind},
-    initiative::Initiative,
+    initiative::{Initiative, InitiativeConnection},
     scalars::Date,
 };
 use crate::{
@@ -106,7 +106,7 @@ impl Territory {
         #[graphql(desc = "Start after this cursor.")] after: Option<String>,
         #[graphql(desc = "Page size from the end (1 to 100).")] last: Option<i32>,
         #[graphql(desc = "End before this cursor.")] before: Option<String>,
-    ) -> Result<Connection<Initiative>> {
+    ) -> Result<InitiativeConnection> {
         let request = PageRequest::try_from(page_args(first, after, last, before))?;
         let loaders = ctx.state()?.loaders.clone();
         let territory = self.0.id;
@@ -135,7 +135,7 @@ impl Territory {
             let loaders = loaders.clone();
             Box::pin(async move { load_count(&loaders, territory).await })
         });
-        Ok(Connection::new(page, count))
+        Ok(InitiativeConnection::new(page, count))
     }
 }
 

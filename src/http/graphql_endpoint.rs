@@ -19,6 +19,7 @@ use serde_json::{Value as JsonValue, json};
 
 use super::{
     AppState, REQUEST_ID_HEADER,
+    error_answer::{ErrorAnswer, error},
     field_order::order_fields,
     graphql_request::GraphqlRequest,
     http_caching::private_unless_public,
@@ -159,14 +160,11 @@ impl RequestRefused {
     }
 
     pub fn respond(self, request_id: &str, media: MediaType) -> HttpResponse {
-        let mut extensions = serde_json::Map::new();
-        extensions.insert("code".to_owned(), json!(self.code));
-        for (name, value) in self.details {
-            extensions.insert(name.to_owned(), value);
-        }
-        extensions.insert("requestId".to_owned(), json!(request_id));
-        let body = json!({ "errors": [{ "message": self.message, "extensions": extensions }] });
-        let mut response = (self.status, Json(body)).into_response();
+        let extensions = std::iter::once(("code", json!(self.code)))
+            .chain(self.details)
+            .chain([("requestId", json!(request_id))]);
+        let errors = [error(self.message, extensions)];
+        let mut response = (self.status, Json(ErrorAnswer::refused(&errors))).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, media.header_value());
         if self.status == StatusCode::UNAUTHORIZED {
@@ -538,7 +536,7 @@ fn respond(
             write_within(&response, max_bytes),
         )
     } else if not_run && media == MediaType::GraphqlResponse {
-        let errors = json!({ "errors": response.errors });
+        let errors = ErrorAnswer::refused(&response.errors);
         (StatusCode::BAD_REQUEST, write_within(&errors, max_bytes))
     } else {
         (StatusCode::OK, write_within(&response, max_bytes))

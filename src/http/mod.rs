@@ -3,6 +3,7 @@
 //! `/graphql` (rate limits, media types, concurrency).
 
 pub mod client;
+mod error_answer;
 mod field_order;
 mod graphql_endpoint;
 mod graphql_request;

@@ -12,7 +12,10 @@ use axum::{
 };
 use serde_json::json;
 
-use super::REQUEST_ID_HEADER;
+use super::{
+    REQUEST_ID_HEADER,
+    error_answer::{ErrorAnswer, error},
+};
 
 pub async fn as_graphql_errors(request: Request, next: Next) -> Response {
     let request_id = request
@@ -36,13 +39,11 @@ pub async fn as_graphql_errors(request: Request, next: Next) -> Response {
         StatusCode::INTERNAL_SERVER_ERROR => ("INTERNAL_SERVER_ERROR", "internal server error"),
         _ => return response,
     };
-    let body = json!({
-        "errors": [{
-            "message": message,
-            "extensions": { "code": code, "requestId": request_id },
-        }]
-    });
-    (response.status(), Json(body)).into_response()
+    let errors = [error(
+        message,
+        [("code", json!(code)), ("requestId", json!(request_id))],
+    )];
+    (response.status(), Json(ErrorAnswer::refused(&errors))).into_response()
 }
 
 /// Logs a panic of a handler (in the request's span, with its id) and answers a bare 500,

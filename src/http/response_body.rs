@@ -14,7 +14,10 @@ use axum::{
 use serde::Serialize;
 use serde_json::json;
 
-use super::negotiation::MediaType;
+use super::{
+    error_answer::{ErrorAnswer, error},
+    negotiation::MediaType,
+};
 
 /// An answer that could not be written.
 #[derive(Debug)]
@@ -63,17 +66,14 @@ impl Unwritten {
                 None,
             ),
         };
-        let mut extensions = serde_json::Map::new();
-        extensions.insert("code".to_owned(), json!(code));
+        let mut extensions = vec![("code", json!(code))];
         if let Some(max) = max {
-            extensions.insert("max".to_owned(), json!(max));
+            extensions.push(("max", json!(max)));
         }
-        extensions.insert("requestId".to_owned(), json!(request_id));
-        let body = json!({
-            "data": null,
-            "errors": [{ "message": message, "extensions": extensions }],
-        });
-        let mut http = (StatusCode::OK, body.to_string()).into_response();
+        extensions.push(("requestId", json!(request_id)));
+        let errors = [error(message, extensions)];
+        let body = serde_json::to_string(&ErrorAnswer::failed(&errors)).unwrap_or_default();
+        let mut http = (StatusCode::OK, body).into_response();
         http.headers_mut()
             .insert(header::CONTENT_TYPE, media.header_value());
         http

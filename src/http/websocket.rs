@@ -29,12 +29,13 @@ use axum::{
 };
 use chrono::Utc;
 use futures_util::{SinkExt, StreamExt, future, stream};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value as JsonValue, json};
 use tokio::sync::{broadcast, mpsc, watch};
 
 use super::{
     AppState,
+    error_answer::error,
     graphql_endpoint::{self, ClientAddress, RequestRefused, label_errors, request_id},
     graphql_request::GraphqlRequest,
     negotiation::MediaType,
@@ -208,6 +209,40 @@ struct Head {
     id: Option<String>,
 }
 
+/// A `next` message of the engine, as far as telling a failed subscription goes.
+#[derive(Deserialize)]
+struct Next {
+    payload: NextPayload,
+}
+
+#[derive(Deserialize)]
+struct NextPayload {
+    #[serde(default)]
+    data: JsonValue,
+    #[serde(default)]
+    errors: Vec<ServerError>,
+}
+
+/// The protocol's `error` message, its errors written as every answer writes them.
+#[derive(Serialize)]
+struct ErrorMessage<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    payload: &'a [ServerError],
+}
+
+impl<'a> ErrorMessage<'a> {
+    fn text(id: &'a str, errors: &'a [ServerError]) -> String {
+        let message = Self {
+            id,
+            kind: "error",
+            payload: errors,
+        };
+        serde_json::to_string(&message).unwrap_or_default()
+    }
+}
+
 fn close(code: u16, reason: impl Into<String>) -> Message {
     // A close frame's reason holds at most 123 bytes.
     let mut reason: String = reason.into();
@@ -245,18 +280,17 @@ fn admit(
                 return None;
             }
             if book.active.len() >= per_connection {
-                let error = json!({
-                    "id": id,
-                    "type": "error",
-                    "payload": [{
-                        "message": format!(
-                            "at most {per_connection} subscriptions per connection: complete \
-                             one first"
-                        ),
-                        "extensions": { "code": "TOO_MANY_SUBSCRIPTIONS", "max": per_connection },
-                    }],
-                });
-                let _ = direct.send(Message::Text(error.to_string().into()));
+                let errors = [error(
+                    format!(
+                        "at most {per_connection} subscriptions per connection: complete one \
+                         first"
+                    ),
+                    [
+                        ("code", json!("TOO_MANY_SUBSCRIPTIONS")),
+                        ("max", json!(per_connection)),
+                    ],
+                )];
+                let _ = direct.send(Message::Text(ErrorMessage::text(&id, &errors).into()));
                 return None;
             }
             book.failed.remove(&id);
@@ -282,19 +316,15 @@ fn outgoing(shared: &SharedBook, text: String) -> Option<String> {
         // The client holds the subscription over once it had an `error`.
         ("next", Some(id)) if book.failed.contains(&id) => return None,
         ("next", Some(id)) => {
-            let Ok(message) = serde_json::from_str::<JsonValue>(&text) else {
+            let Ok(Next { payload }) = serde_json::from_str::<Next>(&text) else {
                 return Some(text);
             };
-            let payload = &message["payload"];
-            let failed = payload["data"].is_null()
-                && payload["errors"]
-                    .as_array()
-                    .is_some_and(|errors| !errors.is_empty());
+            let failed = payload.data.is_null() && !payload.errors.is_empty();
             if failed {
                 book.active.remove(&id);
-                let error = json!({ "id": id, "type": "error", "payload": payload["errors"] });
+                let error = ErrorMessage::text(&id, &payload.errors);
                 book.failed.insert(id);
-                return Some(error.to_string());
+                return Some(error);
             }
         }
         ("complete", Some(id)) => {

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::Publication;
-use crate::store::open_data::PublishedInitiative;
+use crate::{domain::time::rfc3339, store::open_data::PublishedInitiative};
 
 /// A format of the exports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,8 +163,8 @@ fn csv_row(initiative: &PublishedInitiative, publication: &Publication) -> Vec<S
         initiative.description.clone().unwrap_or_default(),
         date(initiative.started_on),
         date(initiative.ended_on),
-        initiative.published_at.map(timestamp).unwrap_or_default(),
-        timestamp(initiative.changed_at),
+        initiative.published_at.map(rfc3339).unwrap_or_default(),
+        rfc3339(initiative.changed_at),
         list(
             initiative
                 .audiences
@@ -206,11 +206,6 @@ fn csv_row(initiative: &PublishedInitiative, publication: &Publication) -> Vec<S
     ]
 }
 
-/// A time as the API's `DateTime` writes it: RFC 3339 in UTC, to the second.
-pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 fn date(day: Option<chrono::NaiveDate>) -> String {
     day.map(|day| day.to_string()).unwrap_or_default()
 }
@@ -229,8 +224,8 @@ fn document(initiative: &PublishedInitiative, publication: &Publication) -> Valu
         "description": initiative.description,
         "startedOn": initiative.started_on,
         "endedOn": initiative.ended_on,
-        "publishedAt": initiative.published_at.map(timestamp),
-        "changedAt": timestamp(initiative.changed_at),
+        "publishedAt": initiative.published_at.map(rfc3339),
+        "changedAt": rfc3339(initiative.changed_at),
         "audiences": initiative.audiences.iter().map(|audience| audience.as_str()).collect::<Vec<_>>(),
         "themes": initiative.themes,
         "territories": initiative.territories.iter().map(|territory| json!({

@@ -496,6 +496,24 @@ pub async fn record_event(
         .ok_or_else(|| AppError::internal("the recorded event is missing"))
 }
 
+/// One page of the audit log of one subject, oldest first.
+#[tracing::instrument(skip(db))]
+pub async fn events_page(
+    db: &sea_orm::DatabaseConnection,
+    subject_id: Uuid,
+    request: crate::domain::page::PageRequest,
+) -> AppResult<(
+    super::page::Page<moderation_event::Model>,
+    super::page::TotalCount,
+)> {
+    use sea_orm::QueryOrder;
+    let select = moderation_event::Entity::find()
+        .filter(moderation_event::Column::SubjectId.eq(subject_id))
+        .order_by_asc(moderation_event::Column::CreatedAt)
+        .order_by_asc(moderation_event::Column::Id);
+    super::page::fetch_page(db, select, request).await
+}
+
 /// The audit log of one subject, oldest first.
 pub async fn events(
     db: &impl ConnectionTrait,

@@ -32,6 +32,7 @@ keyed!(
     meeting,
     meeting_participant,
     meeting_topic,
+    moderation_event,
     organisation,
     position,
     professional,

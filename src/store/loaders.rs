@@ -362,6 +362,9 @@ loaders! {
     meeting_participant: ById<meeting_participant::Entity> =
         |request| ById::new(&request.db, Condition::all());
     meeting_topic: ById<meeting_topic::Entity> = |request| ById::new(&request.db, Condition::all());
+    /// Entries of the audit log, whoever asks: the resolver checks who may read them.
+    moderation_event: ById<moderation_event::Entity> =
+        |request| ById::new(&request.db, Condition::all());
 
     /// An initiative's themes, territories and organisations (their ids), in one query.
     links_of_initiative: LinksOfInitiative = |request| LinksOfInitiative { db: request.db.clone() };

@@ -20,6 +20,16 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The page of an empty list.
+    pub fn empty() -> Self {
+        Self {
+            rows: Vec::new(),
+            offset: 0,
+            has_next_page: false,
+            has_previous_page: false,
+        }
+    }
+
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             rows: self.rows.into_iter().map(f).collect(),
@@ -65,6 +75,11 @@ impl TotalCount {
                 Box::pin(async move { Ok(select.count(&db).await?) })
             }),
         }
+    }
+
+    /// A count known already.
+    pub fn known(total: u64) -> Self {
+        Self::new(Some(total), || Box::pin(async { Ok(0) }))
     }
 
     pub async fn get(&self) -> AppResult<u64> {

@@ -174,3 +174,106 @@ async fn a_closed_database_pool_is_unavailable_and_shows_nothing_of_its_cause() 
         assert!(!text.contains(internal), "{internal} leaked: {body}");
     }
 }
+
+/// The keys of each error of an answer, in the order they were written.
+fn error_keys(text: &str) -> Vec<Vec<String>> {
+    // async-graphql's value keeps the order of an object's keys, where serde_json's sorts.
+    let body: async_graphql::Value = serde_json::from_str(text).unwrap();
+    let async_graphql::Value::Object(body) = body else {
+        panic!("{text}")
+    };
+    let Some(async_graphql::Value::List(errors)) = body.get("errors") else {
+        panic!("{text}")
+    };
+    errors
+        .iter()
+        .map(|error| match error {
+            async_graphql::Value::Object(fields) => {
+                fields.keys().map(|key| key.to_string()).collect()
+            }
+            _ => panic!("{text}"),
+        })
+        .collect()
+}
+
+/// Asserts that every error of `text` lists its keys in the specification's order.
+fn assert_in_order(what: &str, text: &str) -> Vec<Vec<String>> {
+    const ORDER: [&str; 4] = ["message", "locations", "path", "extensions"];
+    let keys = error_keys(text);
+    assert!(!keys.is_empty(), "{what}: {text}");
+    for error in &keys {
+        let expected: Vec<&str> = ORDER
+            .into_iter()
+            .filter(|key| error.iter().any(|found| found == key))
+            .collect();
+        assert_eq!(error, &expected, "{what}: {text}");
+    }
+    keys
+}
+
+#[tokio::test]
+async fn every_error_lists_message_locations_path_and_extensions_in_that_order() {
+    let app =
+        TestApp::with_demo_and_settings(|settings| settings.protection.max_response_bytes = 1024)
+            .await;
+    let post = |body: String, accept: &'static str| {
+        app.client
+            .post(format!("{}/graphql", app.address))
+            .header("content-type", "application/json")
+            .header("accept", accept)
+            .body(body)
+            .send()
+    };
+    let json = "application/json";
+    let graphql_response = "application/graphql-response+json";
+    let query = |text: &str| json!({ "query": text }).to_string();
+    let mut seen = Vec::new();
+    for (what, body, accept) in [
+        ("a validation error", query("{ nope }"), json),
+        (
+            "a validation error, refused with 400",
+            query("{ nope }"),
+            graphql_response,
+        ),
+        (
+            "a resolver's error",
+            query(r#"{ node(id: "42") { id } }"#),
+            json,
+        ),
+        (
+            "a query over the limits",
+            query(
+                "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }",
+            ),
+            json,
+        ),
+        (
+            "a value refused by the input policy",
+            query("{ initiatives(filter: {search: \"a\\u0000b\"}) { totalCount } }"),
+            json,
+        ),
+        (
+            "an answer too large",
+            query("{ initiatives(first: 20) { nodes { title summary } } }"),
+            json,
+        ),
+        (
+            "a body too large",
+            format!(
+                r#"{{"query": "{{ themes {{ name }} }}{}"}}"#,
+                " ".repeat(2 << 20)
+            ),
+            json,
+        ),
+    ] {
+        let text = post(body, accept).await.unwrap().text().await.unwrap();
+        seen.extend(assert_in_order(what, &text));
+    }
+    for key in ["locations", "path"] {
+        assert!(
+            seen.iter()
+                .any(|error| error.iter().any(|found| found == key)),
+            "some error has {key}: {seen:?}"
+        );
+    }
+}

@@ -322,3 +322,144 @@ async fn of_fifty_simultaneous_approvals_exactly_one_succeeds() {
         .count();
     assert_eq!(approvals, 1);
 }
+
+const QUEUE_ITEM: &str = "query ($id: ID!) { node(id: $id) {
+    __typename ... on ModerationItem { id status subject { ... on Initiative { id status } } } } }";
+
+#[tokio::test]
+async fn a_queue_item_keeps_its_id_and_node_shows_it_as_it_is_after_an_approval() {
+    let app = TestApp::with_demo().await;
+    let partner = app
+        .account("afev@exemple.fr", Role::Partner, Some("afev"))
+        .await;
+    let other = app
+        .account("irdsu@exemple.fr", Role::Partner, Some("irdsu"))
+        .await;
+    let moderator = app.account("m@exemple.fr", Role::Moderator, None).await;
+    let initiative = draft(&app, &partner, "Un goûter partagé").await;
+    submit(&app, &partner, &initiative, 1).await;
+    let queue = "{ moderationQueue { nodes { id subject { ... on Initiative { id } } } } }";
+    let first_read = app.data_as(&moderator.token, queue, json!({})).await;
+    let second_read = app.data_as(&moderator.token, queue, json!({})).await;
+    assert_eq!(first_read, second_read, "ids are stable between two reads");
+    let item = &first_read["moderationQueue"]["nodes"][0];
+    assert_eq!(item["subject"]["id"], initiative.as_str());
+    let id = item["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("ModerationItem:"), "{id}");
+
+    let approved = moderate(&app, &moderator, &initiative, "APPROVE", None, 2).await;
+    assert_eq!(
+        approved["data"]["moderate"]["subject"]["status"],
+        "PUBLISHED"
+    );
+    let after = app
+        .data_as(&moderator.token, QUEUE_ITEM, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        after["node"],
+        json!({ "__typename": "ModerationItem", "id": id, "status": "PUBLISHED",
+                "subject": { "id": initiative, "status": "PUBLISHED" } })
+    );
+    // Its organisation's partners follow it, as they do through moderationQueueChanged.
+    let by_author = app
+        .data_as(&partner.token, QUEUE_ITEM, json!({ "id": id }))
+        .await;
+    assert_eq!(by_author["node"]["status"], "PUBLISHED");
+    // Anyone else sees no item, even of a published initiative.
+    let anonymous = app.data_with(QUEUE_ITEM, json!({ "id": id })).await;
+    assert_eq!(anonymous["node"], Value::Null);
+    let by_other = app
+        .data_as(&other.token, QUEUE_ITEM, json!({ "id": id }))
+        .await;
+    assert_eq!(by_other["node"], Value::Null);
+}
+
+const LOG: &str = "query ($id: ID!, $first: Int, $after: String) {
+    moderationLog(subjectId: $id, first: $first, after: $after) {
+        totalCount
+        edges { cursor node { id action toStatus } }
+        pageInfo { hasNextPage endCursor } } }";
+
+#[tokio::test]
+async fn the_moderation_log_pages_its_entries_each_with_a_stable_id_that_node_fetches() {
+    let app = TestApp::with_demo().await;
+    let partner = app
+        .account("afev@exemple.fr", Role::Partner, Some("afev"))
+        .await;
+    let other = app
+        .account("irdsu@exemple.fr", Role::Partner, Some("irdsu"))
+        .await;
+    let moderator = app.account("m@exemple.fr", Role::Moderator, None).await;
+    let initiative = draft(&app, &partner, "Un atelier vélo").await;
+    submit(&app, &partner, &initiative, 1).await;
+    moderate(&app, &moderator, &initiative, "APPROVE", None, 2).await;
+
+    let first_page = app
+        .data_as(
+            &moderator.token,
+            LOG,
+            json!({ "id": initiative, "first": 2 }),
+        )
+        .await["moderationLog"]
+        .clone();
+    assert_eq!(first_page["totalCount"], 3);
+    assert_eq!(first_page["pageInfo"]["hasNextPage"], true);
+    let second_page = app
+        .data_as(
+            &moderator.token,
+            LOG,
+            json!({ "id": initiative, "first": 2, "after": first_page["pageInfo"]["endCursor"] }),
+        )
+        .await["moderationLog"]
+        .clone();
+    assert_eq!(second_page["pageInfo"]["hasNextPage"], false);
+    let entries: Vec<Value> = first_page["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second_page["edges"].as_array().unwrap())
+        .map(|edge| edge["node"].clone())
+        .collect();
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|entry| entry["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["CREATE", "SUBMIT", "APPROVE"]);
+
+    // The deprecated list holds the same entries, with the same ids.
+    let listed = app
+        .data_as(
+            &moderator.token,
+            "query ($id: ID!) { moderationEvents(subjectId: $id) { id action toStatus } }",
+            json!({ "id": initiative }),
+        )
+        .await;
+    assert_eq!(listed["moderationEvents"], json!(entries));
+
+    let approval = &entries[2];
+    let entry = "query ($id: ID!) { node(id: $id) { ... on ModerationEvent { id action } } }";
+    for reader in [&moderator, &partner] {
+        let found = app
+            .data_as(&reader.token, entry, json!({ "id": approval["id"] }))
+            .await;
+        assert_eq!(
+            found["node"],
+            json!({ "id": approval["id"], "action": "APPROVE" })
+        );
+    }
+    let by_other = app
+        .data_as(&other.token, entry, json!({ "id": approval["id"] }))
+        .await;
+    assert_eq!(by_other["node"], Value::Null);
+    let anonymous = app.data_with(entry, json!({ "id": approval["id"] })).await;
+    assert_eq!(anonymous["node"], Value::Null);
+    // Another organisation's partner reads an empty log, as from the old list.
+    let empty = app
+        .data_as(&other.token, LOG, json!({ "id": initiative }))
+        .await;
+    assert_eq!(
+        empty["moderationLog"],
+        json!({ "totalCount": 0, "edges": [],
+                "pageInfo": { "hasNextPage": false, "endCursor": null } })
+    );
+}

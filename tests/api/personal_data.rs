@@ -519,3 +519,56 @@ async fn the_tombstones_hold_no_name_email_or_phone_and_cover_former_slugs() {
         .await;
     assert_eq!(found["professional"], Value::Null);
 }
+
+/// Every string of `value` under a key ending in `At` or named `at`, with its key.
+fn instants(value: &Value, found: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(fields) => {
+            for (key, field) in fields {
+                if let (true, Some(text)) = (key == "at" || key.ends_with("At"), field.as_str()) {
+                    found.push((key.clone(), text.to_owned()));
+                }
+                instants(field, found);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| instants(item, found)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn the_export_writes_every_instant_as_the_date_time_scalar_does() {
+    let app = TestApp::with_demo().await;
+    let people = people(&app).await;
+    let body = run(
+        &app,
+        Some(&people.own),
+        EXPORT,
+        json!({ "id": people.person_id }),
+    )
+    .await;
+    let mut found = Vec::new();
+    instants(&body["data"]["exportPersonalData"], &mut found);
+    assert!(found.len() >= 3, "{found:?}");
+    for (key, text) in &found {
+        // RFC 3339 in UTC with `Z`, to the second: `2020-05-14T16:30:00Z`.
+        assert!(
+            text.len() == 20 && text.ends_with('Z') && text.as_bytes()[10] == b'T',
+            "{key}: {text}"
+        );
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(text).is_ok(),
+            "{key}: {text}"
+        );
+    }
+    let scalar = app
+        .data("{ initiatives(first: 1) { nodes { publishedAt } } }")
+        .await;
+    let published = scalar["initiatives"]["nodes"][0]["publishedAt"]
+        .as_str()
+        .unwrap();
+    assert!(
+        published.len() == 20 && published.ends_with('Z'),
+        "{published}"
+    );
+}

@@ -20,6 +20,55 @@ fn schema_graphql_is_what_print_schema_prints() {
     );
 }
 
+/// The `@specifiedBy(url:)` of each scalar `schema.graphql` declares, by name.
+fn specified_by_in_schema_graphql() -> Vec<(String, Option<String>)> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql");
+    let sdl = std::fs::read_to_string(path).unwrap();
+    sdl.lines()
+        .filter_map(|line| line.strip_prefix("scalar "))
+        .map(|rest| {
+            let (name, directives) = rest.split_once(' ').unwrap_or((rest, ""));
+            let url = directives
+                .split_once("@specifiedBy(url: \"")
+                .and_then(|(_, after)| after.split_once('"'))
+                .map(|(url, _)| url.to_owned());
+            (name.to_owned(), url)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_scalars_of_schema_graphql_are_specified_by_what_the_served_schema_says() {
+    let app = TestApp::empty().await;
+    let data = app
+        .data("{ __schema { types { name kind specifiedByURL } } }")
+        .await;
+    let mut served: Vec<(String, Option<String>)> = data["__schema"]["types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|ty| ty["kind"] == "SCALAR")
+        .map(|ty| {
+            (
+                ty["name"].as_str().unwrap().to_owned(),
+                ty["specifiedByURL"].as_str().map(str::to_owned),
+            )
+        })
+        // The built-in scalars are not declared in SDL.
+        .filter(|(name, _)| !["Int", "Float", "String", "Boolean", "ID"].contains(&name.as_str()))
+        .collect();
+    served.sort();
+    let mut checked_in = specified_by_in_schema_graphql();
+    checked_in.sort();
+    assert_eq!(checked_in, served);
+    assert!(
+        served
+            .iter()
+            .any(|(name, url)| name == "DateTime" && url.is_some()),
+        "{served:?}"
+    );
+}
+
 const INTROSPECTION: &str = "{ __schema { types {
   name kind description
   fields(includeDeprecated: true) { name description args { name description } }

@@ -99,7 +99,7 @@ async fn listing_territories_with_their_initiatives_does_not_query_per_territory
 const SEARCHED_PAGE: &str = "query($first: Int!) {
   initiatives(first: $first, filter: {search: \"confinement\"}) {
     totalCount
-    nodes { title snippet themes { name } }
+    edges { snippet node { title themes { name } } }
   }
 }";
 
@@ -112,9 +112,9 @@ async fn snippets_of_a_searched_page_cost_no_statement_per_result() {
         let data = app
             .data_with(SEARCHED_PAGE, serde_json::json!({ "first": first }))
             .await;
-        let nodes = data["initiatives"]["nodes"].as_array().unwrap();
-        assert_eq!(nodes.len(), first);
-        assert!(nodes.iter().all(|node| node["snippet"].is_string()));
+        let edges = data["initiatives"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), first);
+        assert!(edges.iter().all(|edge| edge["snippet"].is_string()));
         counts.push(app.statements() - before);
     }
     assert_eq!(counts[0], counts[1], "{counts:?}");
