@@ -24,6 +24,8 @@ export const possibleTypes = {
     "Meeting",
     "MeetingParticipant",
     "MeetingTopic",
+    "ModerationEvent",
+    "ModerationItem",
     "Organisation",
     "Position",
     "Professional",
