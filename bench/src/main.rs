@@ -13,7 +13,10 @@ use communs::{
     Database,
     config::{DatabaseConfig, DatabaseSetting},
 };
-use entity::{enums::ModerationStatus, initiative};
+use entity::{
+    enums::{ModerationStatus, TerritoryKind},
+    initiative,
+};
 use sea_orm::{
     ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, Iterable, PaginatorTrait,
     TransactionTrait,
@@ -90,6 +93,20 @@ async fn main() -> anyhow::Result<()> {
         .territories
         .iter()
         .find(|territory| territory.slug == "moselle");
+    // The material of the varied scenarios: every theme and department (as Communs and
+    // PostGraphile name them), and searches made of words of published titles.
+    let themes: Vec<_> = catalogue
+        .themes
+        .iter()
+        .map(|theme| json!([format!("Theme:{}", theme.id), theme.id]))
+        .collect();
+    let departments: Vec<_> = catalogue
+        .territories
+        .iter()
+        .filter(|territory| territory.kind == TerritoryKind::Department)
+        .map(|territory| json!([format!("Territory:{}", territory.id), territory.id]))
+        .collect();
+    let searches = searches_from(&published, SEARCH_TEXTS);
     let summary = json!({
         "seed": arguments.seed,
         "counts": {
@@ -116,10 +133,52 @@ async fn main() -> anyhow::Result<()> {
         "department": department.map(|territory| format!("Territory:{}", territory.id)),
         "department_uuid": department.map(|territory| territory.id),
         "organisation": catalogue.organisations.first().map(|organisation| &organisation.slug),
+        "themes": themes,
+        "departments": departments,
+        "searches": searches,
         "partner_organisations": catalogue.organisations.iter().take(PARTNERS).map(|organisation| format!("Organisation:{}", organisation.id)).collect::<Vec<_>>(),
     });
     println!("{}", serde_json::to_string_pretty(&summary)?);
     Ok(())
+}
+
+/// How many different searches the varied search scenario sends.
+const SEARCH_TEXTS: usize = 800;
+
+/// `count` different searches, as visitors type them: one to three words of a published
+/// title (words of four letters or more), taken from titles spread over the catalogue.
+fn searches_from(published: &[&initiative::Model], count: usize) -> Vec<String> {
+    let mut searches = Vec::with_capacity(count);
+    let mut seen = std::collections::HashSet::new();
+    let step = published.len().div_ceil(count * 4).max(1);
+    for (index, found) in published.iter().step_by(step).enumerate() {
+        let words: Vec<&str> = found
+            .title
+            .split(|c: char| !c.is_alphanumeric() && c != '-')
+            .filter(|word| word.chars().count() >= 4)
+            .collect();
+        if words.is_empty() {
+            continue;
+        }
+        let length = 1 + index % 3.min(words.len());
+        let start = index % words.len();
+        let text = words
+            .iter()
+            .cycle()
+            .skip(start)
+            .take(length.min(words.len()))
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        if seen.insert(text.clone()) {
+            searches.push(text);
+        }
+        if searches.len() == count {
+            break;
+        }
+    }
+    searches
 }
 
 /// Opens the database at `url` and applies Communs' migrations.
