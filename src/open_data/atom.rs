@@ -8,7 +8,7 @@ use atom_syndication::{
 };
 
 use super::{Publication, Selection};
-use crate::store::open_data::PublishedInitiative;
+use crate::{domain::time::rfc3339, store::open_data::PublishedInitiative};
 
 /// Entries in the feed: readers poll it, they do not page through it.
 pub const ENTRIES: u64 = 50;
@@ -55,7 +55,33 @@ pub fn feed(
             .collect(),
         ..Feed::default()
     };
-    feed.to_string()
+    with_utc_instants(feed.to_string())
+}
+
+/// `xml` with the instants of its `updated` and `published` elements written as everywhere
+/// else (`2020-05-14T16:30:00Z`): the Atom writer gives them as `+00:00`.
+fn with_utc_instants(mut xml: String) -> String {
+    for tag in ["updated", "published"] {
+        let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+        let mut out = String::with_capacity(xml.len());
+        let mut rest = xml.as_str();
+        while let Some(start) = rest.find(&open) {
+            let value_start = start + open.len();
+            let Some(length) = rest[value_start..].find(&close) else {
+                break;
+            };
+            let value = &rest[value_start..value_start + length];
+            out.push_str(&rest[..value_start]);
+            match chrono::DateTime::parse_from_rfc3339(value) {
+                Ok(at) => out.push_str(&rfc3339(at.with_timezone(&chrono::Utc))),
+                Err(_) => out.push_str(value),
+            }
+            rest = &rest[value_start + length..];
+        }
+        out.push_str(rest);
+        xml = out;
+    }
+    xml
 }
 
 fn entry(initiative: &PublishedInitiative, publication: &Publication) -> Entry {

@@ -136,6 +136,30 @@ async fn the_feed_is_valid_atom_with_the_publications_newest_first_and_ids_that_
 }
 
 #[tokio::test]
+async fn the_feed_writes_its_instants_as_the_date_time_scalar_does() {
+    let app = TestApp::with_demo().await;
+    let xml = app
+        .get("/feeds/initiatives.atom")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut instants = Vec::new();
+    for tag in ["updated", "published"] {
+        for piece in xml.split(&format!("<{tag}>")).skip(1) {
+            instants.push(piece.split('<').next().unwrap().to_owned());
+        }
+    }
+    assert!(instants.len() > 2, "{xml}");
+    for instant in instants {
+        assert!(
+            instant.len() == 20 && instant.ends_with('Z'),
+            "RFC 3339 in UTC with Z, to the second: {instant}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_feed_answers_not_modified_until_something_is_published() {
     let app = TestApp::with_demo().await;
     let moderator = app.account("m@exemple.fr", Role::Moderator, None).await;
