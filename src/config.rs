@@ -281,6 +281,8 @@ pub struct Config {
     pub publication: Publication,
     /// How many exports may stream at once.
     pub max_concurrent_exports: usize,
+    /// Whether GraphiQL is served at `/`.
+    pub graphiql: bool,
     pub auth: AuthConfig,
     pub protection: ProtectionConfig,
 }
@@ -390,6 +392,7 @@ impl Config {
             number("CHANGE_RETENTION_DAYS", 1, 36_500)?.unwrap_or(DEFAULT_CHANGE_RETENTION_DAYS);
         let max_concurrent_exports = number("MAX_CONCURRENT_EXPORTS", 1, 1_000)?
             .map_or(DEFAULT_MAX_CONCURRENT_EXPORTS, |count| count as usize);
+        let graphiql = flag("GRAPHIQL")?.unwrap_or(true);
         let site_url = non_empty("PUBLIC_SITE_URL").map(|url| url.trim().to_owned());
         if let Some(url) = &site_url
             && !(url.starts_with("https://") || url.starts_with("http://"))
@@ -606,6 +609,7 @@ impl Config {
             change_retention_days,
             publication,
             max_concurrent_exports,
+            graphiql,
             auth,
             protection,
         })
@@ -695,6 +699,7 @@ mod tests {
             ("MAX_RESPONSE_BYTES", "100"),
             ("GRAPHQL_INTROSPECTION", "maybe"),
             ("GRAPHQL_SUGGESTIONS", "2"),
+            ("GRAPHIQL", "perhaps"),
             ("CORS_ALLOWED_ORIGINS", "https://a.example, *.example"),
             ("MAX_CONCURRENT_REQUESTS", "0"),
             ("RATE_LIMIT_PER_ADDRESS", "lots"),
@@ -744,6 +749,7 @@ mod tests {
         assert_eq!(protection.query_limits, QueryLimits::default());
         assert_eq!(protection.cors_origins, CorsOrigins::Any);
         assert!(protection.introspection);
+        assert!(config.graphiql);
         assert!(protection.trusted_proxies.is_empty());
         assert_eq!(config.database.acquire_timeout, Duration::from_secs(3));
         assert_eq!(config.shutdown_drain_secs, 20);

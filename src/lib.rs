@@ -183,6 +183,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         stopping: stop_requested.clone(),
         publication: config.publication.clone(),
         max_concurrent_exports: config.max_concurrent_exports,
+        graphiql: config.graphiql,
     };
     accounts::passwords::prepare().await;
     let reads = match &config.read_database {
@@ -206,10 +207,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {} (LISTEN_ADDR)", config.listen_addr))?;
     let address = listener.local_addr().unwrap_or(config.listen_addr);
-    tracing::info!(
-        %address,
-        "Communs is serving GraphQL on http://{address}/graphql and GraphiQL on http://{address}/"
-    );
+    if config.graphiql {
+        tracing::info!(
+            %address,
+            "Communs is serving GraphQL on http://{address}/graphql and GraphiQL on http://{address}/"
+        );
+    } else {
+        tracing::info!(%address, "Communs is serving GraphQL on http://{address}/graphql");
+    }
     // The peer address counts failed logins per client.
     let drain = Duration::from_secs(config.shutdown_drain_secs);
     let mut stop_requested = stop_requested;

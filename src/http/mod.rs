@@ -4,6 +4,7 @@
 
 pub mod client;
 mod field_order;
+mod graphiql;
 mod graphql_endpoint;
 mod graphql_request;
 mod guard;
@@ -22,7 +23,6 @@ use axum::{
     Router,
     http::{HeaderName, HeaderValue, Method, Request, StatusCode, header},
     middleware,
-    response::Html,
     routing::get,
 };
 use ipnet::IpNet;
@@ -182,6 +182,8 @@ pub struct HttpSettings {
     pub publication: Publication,
     /// How many exports may stream at once.
     pub max_concurrent_exports: usize,
+    /// Whether GraphiQL is served at `/`.
+    pub graphiql: bool,
 }
 
 impl HttpSettings {
@@ -198,6 +200,7 @@ impl HttpSettings {
             stopping: watch::channel(false).1,
             publication: Publication::default(),
             max_concurrent_exports: DEFAULT_MAX_CONCURRENT_EXPORTS,
+            graphiql: true,
         }
     }
 }
@@ -257,8 +260,11 @@ pub fn router(state: AppState, settings: &HttpSettings) -> Router {
             settings.request_timeout,
         ));
 
-    Router::new()
-        .route("/", get(graphiql))
+    let mut routes = Router::new();
+    if settings.graphiql {
+        routes = routes.merge(graphiql::routes());
+    }
+    routes
         .route(
             "/graphql",
             get(websocket::get_or_upgrade)
@@ -273,14 +279,4 @@ pub fn router(state: AppState, settings: &HttpSettings) -> Router {
         .layer(layers)
         // Outermost, so that every response, errors included, carries the CORS headers.
         .layer(cors)
-}
-
-/// GraphiQL, to explore the API from a browser.
-async fn graphiql() -> Html<String> {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("Communs — GraphQL")
-            .finish(),
-    )
 }
