@@ -41,13 +41,13 @@ pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
 /// The address to listen on: an IP address and a port (`127.0.0.1:8080`, `[::]:8080`), or a
 /// host name and a port (`localhost:8080`), resolved once at start-up.
-fn listen_address(value: &str) -> Result<SocketAddr, ConfigError> {
+fn listen_address(setting: &'static str, value: &str) -> Result<SocketAddr, ConfigError> {
     if let Ok(address) = value.parse::<SocketAddr>() {
         return Ok(address);
     }
     let refused = |why: String| {
         ConfigError::new(
-            "LISTEN_ADDR",
+            setting,
             format!("expected IP:PORT or HOST:PORT, e.g. 127.0.0.1:8080, got `{value}`: {why}"),
         )
     };
@@ -263,6 +263,9 @@ pub struct Config {
     /// (`DATABASE_READ_URL`); everything else goes to `database`.
     pub read_database: Option<DatabaseConfig>,
     pub listen_addr: SocketAddr,
+    /// Where `/metrics` is served, apart from the API (`METRICS_LISTEN_ADDR`); `None`: not
+    /// served, nothing recorded.
+    pub metrics_listen_addr: Option<SocketAddr>,
     pub log_format: LogFormat,
     pub request_timeout_secs: u64,
     /// How long requests in flight may take to finish after SIGTERM.
@@ -333,10 +336,14 @@ impl Config {
             })
             .transpose()?;
         let listen_addr = listen_address(
+            "LISTEN_ADDR",
             non_empty("LISTEN_ADDR")
                 .unwrap_or_else(|| DEFAULT_LISTEN_ADDR.to_owned())
                 .trim(),
         )?;
+        let metrics_listen_addr = non_empty("METRICS_LISTEN_ADDR")
+            .map(|value| listen_address("METRICS_LISTEN_ADDR", value.trim()))
+            .transpose()?;
         let log_format = non_empty("LOG_FORMAT")
             .map(|value| value.parse::<LogFormat>())
             .transpose()
@@ -600,6 +607,7 @@ impl Config {
                 acquire_timeout,
             },
             listen_addr,
+            metrics_listen_addr,
             log_format,
             request_timeout_secs,
             shutdown_drain_secs,
@@ -678,6 +686,7 @@ mod tests {
     fn a_bad_setting_is_named() {
         for (name, value) in [
             ("LISTEN_ADDR", "localhost"),
+            ("METRICS_LISTEN_ADDR", "9100"),
             ("LOG_FORMAT", "xml"),
             ("DATABASE_URL", "mysql://x"),
             ("DATABASE_MAX_CONNECTIONS", "0"),
@@ -750,6 +759,7 @@ mod tests {
         assert_eq!(protection.cors_origins, CorsOrigins::Any);
         assert!(protection.introspection);
         assert!(config.graphiql);
+        assert_eq!(config.metrics_listen_addr, None);
         assert!(protection.trusted_proxies.is_empty());
         assert_eq!(config.database.acquire_timeout, Duration::from_secs(3));
         assert_eq!(config.shutdown_drain_secs, 20);

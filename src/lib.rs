@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod monitoring;
 pub mod open_data;
 pub mod store;
 pub mod telemetry;
@@ -194,6 +195,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         ),
         None => None,
     };
+    if let Some(address) = config.metrics_listen_addr {
+        monitoring::serve(
+            address,
+            &database.connection,
+            reads.as_ref().map(|reads| &reads.connection),
+        )
+        .await?;
+    }
     let (router, _) = app_reading_from(
         &database.connection,
         reads.as_ref().map(|reads| &reads.connection),

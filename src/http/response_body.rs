@@ -14,7 +14,7 @@ use axum::{
 use serde::Serialize;
 use serde_json::json;
 
-use super::negotiation::MediaType;
+use super::{graphql_endpoint::Outcome, negotiation::MediaType};
 
 /// An answer that could not be written.
 #[derive(Debug)]
@@ -63,6 +63,7 @@ impl Unwritten {
                 None,
             ),
         };
+        let outcome = Outcome(code.to_owned());
         let mut extensions = serde_json::Map::new();
         extensions.insert("code".to_owned(), json!(code));
         if let Some(max) = max {
@@ -76,6 +77,7 @@ impl Unwritten {
         let mut http = (StatusCode::OK, body.to_string()).into_response();
         http.headers_mut()
             .insert(header::CONTENT_TYPE, media.header_value());
+        http.extensions_mut().insert(outcome);
         http
     }
 }
