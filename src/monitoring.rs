@@ -55,6 +55,11 @@ pub const MAX_OPERATION_NAMES: usize = 200;
 static RECORDER: OnceLock<PrometheusHandle> = OnceLock::new();
 static OPERATION_NAMES: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
 
+/// Whether metrics are recorded: the recorder is installed.
+pub fn recording() -> bool {
+    RECORDER.get().is_some()
+}
+
 /// The process's recorder, installed on the first call.
 pub fn recorder() -> &'static PrometheusHandle {
     RECORDER.get_or_init(|| {

@@ -345,8 +345,8 @@ fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<O
     Some(operation.node.ty)
 }
 
-/// Runs a request (`execute_measured`), and counts it by operation name and outcome, with
-/// how long it took.
+/// Answers a request (`answer`) and, when metrics are recorded, counts it by operation name
+/// and outcome, with how long it took.
 async fn execute(
     state: &AppState,
     request: async_graphql::Request,
@@ -356,12 +356,18 @@ async fn execute(
     media: MediaType,
     request_id: &str,
 ) -> HttpResponse {
+    if !monitoring::recording() {
+        return answer(
+            state, request, method, headers, client, media, request_id, &mut None,
+        )
+        .await;
+    }
     let started = Instant::now();
     let named = request.operation_name.clone();
     // A kept answer is sent without parsing: its document was parsed when it was computed.
     let query = named.is_none().then(|| request.query.clone());
     let mut document = None;
-    let response = execute_measured(
+    let response = answer(
         state,
         request,
         method,
@@ -402,9 +408,10 @@ async fn execute(
 
 /// Checks a request against the limits, then runs it, or answers it from the kept public
 /// answers (`public_responses`). The query is parsed once, here, or found already parsed
-/// (`parsed_documents`): for our own uses (limits, field order) and for the engine.
+/// (`parsed_documents`): for our own uses (limits, field order) and for the engine; its
+/// document is left in `parsed`.
 #[allow(clippy::too_many_arguments)]
-async fn execute_measured(
+async fn answer(
     state: &AppState,
     mut request: async_graphql::Request,
     method: Method,
