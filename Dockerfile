@@ -5,7 +5,8 @@
 #
 # Build stage: compiles the `communs` binary. The cargo registry and the target folder are
 # cache mounts, so a rebuild only recompiles what changed. Every workspace member is copied
-# (cargo reads them all, even to build one binary); tests/api/packaging.rs checks it.
+# (cargo reads them all, even to build one binary), and every folder the code embeds files
+# from (`include_bytes!`: GraphiQL's assets); tests/api/packaging.rs checks both.
 FROM rust:1.95-bookworm AS builder
 WORKDIR /build
 COPY Cargo.toml Cargo.lock ./
@@ -14,6 +15,7 @@ COPY migration ./migration
 COPY bench/Cargo.toml ./bench/Cargo.toml
 COPY bench/src ./bench/src
 COPY src ./src
+COPY assets ./assets
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/usr/local/cargo/git \
     --mount=type=cache,target=/build/target \

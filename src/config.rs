@@ -44,13 +44,13 @@ pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
 /// The address to listen on: an IP address and a port (`127.0.0.1:8080`, `[::]:8080`), or a
 /// host name and a port (`localhost:8080`), resolved once at start-up.
-fn listen_address(value: &str) -> Result<SocketAddr, ConfigError> {
+fn listen_address(setting: &'static str, value: &str) -> Result<SocketAddr, ConfigError> {
     if let Ok(address) = value.parse::<SocketAddr>() {
         return Ok(address);
     }
     let refused = |why: String| {
         ConfigError::new(
-            "LISTEN_ADDR",
+            setting,
             format!("expected IP:PORT or HOST:PORT, e.g. 127.0.0.1:8080, got `{value}`: {why}"),
         )
     };
@@ -266,6 +266,9 @@ pub struct Config {
     /// (`DATABASE_READ_URL`); everything else goes to `database`.
     pub read_database: Option<DatabaseConfig>,
     pub listen_addr: SocketAddr,
+    /// Where `/metrics` is served, apart from the API (`METRICS_LISTEN_ADDR`); `None`: not
+    /// served, nothing recorded.
+    pub metrics_listen_addr: Option<SocketAddr>,
     pub log_format: LogFormat,
     pub request_timeout_secs: u64,
     /// How long requests in flight may take to finish after SIGTERM.
@@ -288,6 +291,8 @@ pub struct Config {
     pub persisted_queries: bool,
     /// How long HTTP caches may keep a public answer; 0 revalidates each time.
     pub http_cache_max_age_secs: u64,
+    /// Whether GraphiQL is served at `/`.
+    pub graphiql: bool,
     pub auth: AuthConfig,
     pub protection: ProtectionConfig,
 }
@@ -338,10 +343,14 @@ impl Config {
             })
             .transpose()?;
         let listen_addr = listen_address(
+            "LISTEN_ADDR",
             non_empty("LISTEN_ADDR")
                 .unwrap_or_else(|| DEFAULT_LISTEN_ADDR.to_owned())
                 .trim(),
         )?;
+        let metrics_listen_addr = non_empty("METRICS_LISTEN_ADDR")
+            .map(|value| listen_address("METRICS_LISTEN_ADDR", value.trim()))
+            .transpose()?;
         let log_format = non_empty("LOG_FORMAT")
             .map(|value| value.parse::<LogFormat>())
             .transpose()
@@ -397,6 +406,7 @@ impl Config {
             number("CHANGE_RETENTION_DAYS", 1, 36_500)?.unwrap_or(DEFAULT_CHANGE_RETENTION_DAYS);
         let max_concurrent_exports = number("MAX_CONCURRENT_EXPORTS", 1, 1_000)?
             .map_or(DEFAULT_MAX_CONCURRENT_EXPORTS, |count| count as usize);
+        let graphiql = flag("GRAPHIQL")?.unwrap_or(true);
         let site_url = non_empty("PUBLIC_SITE_URL").map(|url| url.trim().to_owned());
         if let Some(url) = &site_url
             && !(url.starts_with("https://") || url.starts_with("http://"))
@@ -604,6 +614,7 @@ impl Config {
                 acquire_timeout,
             },
             listen_addr,
+            metrics_listen_addr,
             log_format,
             request_timeout_secs,
             shutdown_drain_secs,
@@ -616,6 +627,7 @@ impl Config {
             persisted_queries: flag("PERSISTED_QUERIES")?.unwrap_or(true),
             http_cache_max_age_secs: number("HTTP_CACHE_MAX_AGE_SECS", 0, 31_536_000)?
                 .unwrap_or(DEFAULT_HTTP_CACHE_MAX_AGE_SECS),
+            graphiql,
             auth,
             protection,
         })
@@ -684,6 +696,7 @@ mod tests {
     fn a_bad_setting_is_named() {
         for (name, value) in [
             ("LISTEN_ADDR", "localhost"),
+            ("METRICS_LISTEN_ADDR", "9100"),
             ("LOG_FORMAT", "xml"),
             ("DATABASE_URL", "mysql://x"),
             ("DATABASE_MAX_CONNECTIONS", "0"),
@@ -705,6 +718,7 @@ mod tests {
             ("MAX_RESPONSE_BYTES", "100"),
             ("GRAPHQL_INTROSPECTION", "maybe"),
             ("GRAPHQL_SUGGESTIONS", "2"),
+            ("GRAPHIQL", "perhaps"),
             ("CORS_ALLOWED_ORIGINS", "https://a.example, *.example"),
             ("MAX_CONCURRENT_REQUESTS", "0"),
             ("RATE_LIMIT_PER_ADDRESS", "lots"),
@@ -756,6 +770,8 @@ mod tests {
         assert_eq!(protection.query_limits, QueryLimits::default());
         assert_eq!(protection.cors_origins, CorsOrigins::Any);
         assert!(protection.introspection);
+        assert!(config.graphiql);
+        assert_eq!(config.metrics_listen_addr, None);
         assert!(protection.trusted_proxies.is_empty());
         assert_eq!(config.database.acquire_timeout, Duration::from_secs(3));
         assert_eq!(config.shutdown_drain_secs, 20);

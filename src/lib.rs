@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod monitoring;
 pub mod open_data;
 pub mod store;
 pub mod telemetry;
@@ -187,6 +188,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         max_concurrent_exports: config.max_concurrent_exports,
         persisted_queries: config.persisted_queries,
         http_cache_max_age: Duration::from_secs(config.http_cache_max_age_secs),
+        graphiql: config.graphiql,
     };
     accounts::passwords::prepare().await;
     let reads = match &config.read_database {
@@ -197,6 +199,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         ),
         None => None,
     };
+    if let Some(address) = config.metrics_listen_addr {
+        monitoring::serve(
+            address,
+            &database.connection,
+            reads.as_ref().map(|reads| &reads.connection),
+        )
+        .await?;
+    }
     let (router, _) = app_reading_from(
         &database.connection,
         reads.as_ref().map(|reads| &reads.connection),
@@ -210,10 +220,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {} (LISTEN_ADDR)", config.listen_addr))?;
     let address = listener.local_addr().unwrap_or(config.listen_addr);
-    tracing::info!(
-        %address,
-        "Communs is serving GraphQL on http://{address}/graphql and GraphiQL on http://{address}/"
-    );
+    if config.graphiql {
+        tracing::info!(
+            %address,
+            "Communs is serving GraphQL on http://{address}/graphql and GraphiQL on http://{address}/"
+        );
+    } else {
+        tracing::info!(%address, "Communs is serving GraphQL on http://{address}/graphql");
+    }
     // The peer address counts failed logins per client.
     let drain = Duration::from_secs(config.shutdown_drain_secs);
     let mut stop_requested = stop_requested;

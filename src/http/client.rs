@@ -15,6 +15,8 @@ use governor::{
 use ipnet::IpNet;
 use uuid::Uuid;
 
+use crate::monitoring::{self, RateOf};
+
 /// The address of the client: the peer of the connection, unless the peer is a trusted
 /// proxy, in which case the proxies' `X-Forwarded-For` is read from the right, skipping
 /// the trusted proxies, and the first address they did not add is the client. A client
@@ -92,11 +94,13 @@ impl RateLimiter {
     pub fn check_address(&self, address: IpAddr) -> Result<(), u64> {
         self.clean_up_now_and_then();
         check(self.per_address.as_ref(), &address)
+            .inspect_err(|_| monitoring::rate_limited(RateOf::Address))
     }
 
     /// Counts a request made with the token of `account`; `Err` holds the seconds to wait.
     pub fn check_account(&self, account: Uuid) -> Result<(), u64> {
         check(self.per_account.as_ref(), &account)
+            .inspect_err(|_| monitoring::rate_limited(RateOf::Account))
     }
 
     fn clean_up_now_and_then(&self) {

@@ -7,7 +7,7 @@ use async_graphql::{
     ParseRequestError, Response,
     parser::types::{ExecutableDocument, OperationType},
 };
-use std::net::IpAddr;
+use std::{net::IpAddr, sync::Arc, time::Instant};
 
 use axum::{
     Extension, Json,
@@ -36,8 +36,37 @@ use crate::{
         input_policy::{ArgumentPositions, INPUT_TYPES, InputRefusal},
         limits::Refusal,
     },
+    monitoring,
     store::batching::{BatchQueue, Batched},
 };
+
+/// How a GraphQL request ended, for the metrics: `ok`, or the code of its first error.
+/// Every answer of the endpoint carries it in its extensions.
+#[derive(Debug, Clone)]
+pub struct Outcome(pub String);
+
+impl Outcome {
+    pub fn ok() -> Self {
+        Self("ok".to_owned())
+    }
+
+    /// The code of `response`'s first error, or `ok`.
+    fn of(response: &Response) -> Self {
+        match response.errors.first() {
+            None => Self::ok(),
+            Some(error) => Self(
+                match error
+                    .extensions
+                    .as_ref()
+                    .and_then(|extensions| extensions.get("code"))
+                {
+                    Some(async_graphql::Value::String(code)) => code.clone(),
+                    _ => "INTERNAL_SERVER_ERROR".to_owned(),
+                },
+            ),
+        }
+    }
+}
 
 /// The client address the guard decided on, for the handler (login throttling).
 #[derive(Debug, Clone, Copy)]
@@ -165,6 +194,9 @@ impl RequestRefused {
             .chain([("requestId", json!(request_id))]);
         let errors = [error(self.message, extensions)];
         let mut response = (self.status, Json(ErrorAnswer::refused(&errors))).into_response();
+        response
+            .extensions_mut()
+            .insert(Outcome(self.code.to_owned()));
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, media.header_value());
         if self.status == StatusCode::UNAUTHORIZED {
@@ -317,10 +349,73 @@ fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<O
     Some(operation.node.ty)
 }
 
+/// Answers a request (`answer`) and, when metrics are recorded, counts it by operation name
+/// and outcome, with how long it took.
+async fn execute(
+    state: &AppState,
+    request: async_graphql::Request,
+    method: Method,
+    headers: &HeaderMap,
+    client: ClientAddress,
+    media: MediaType,
+    request_id: &str,
+) -> HttpResponse {
+    if !monitoring::recording() {
+        return answer(
+            state, request, method, headers, client, media, request_id, &mut None,
+        )
+        .await;
+    }
+    let started = Instant::now();
+    let named = request.operation_name.clone();
+    // A kept answer is sent without parsing: its document was parsed when it was computed.
+    let query = named.is_none().then(|| request.query.clone());
+    let mut document = None;
+    let response = answer(
+        state,
+        request,
+        method,
+        headers,
+        client,
+        media,
+        request_id,
+        &mut document,
+    )
+    .await;
+    let document = document.or_else(|| {
+        query
+            .as_deref()
+            .and_then(|query| state.documents.already_parsed(query))
+    });
+    let operation = match named {
+        Some(name) => monitoring::operation_label(Some(&name)),
+        // The name the document gives its one operation.
+        None => {
+            let mut operations = document
+                .iter()
+                .flat_map(|document| document.operations.iter());
+            match (operations.next(), operations.next()) {
+                (Some((name, _)), None) => {
+                    monitoring::operation_label(name.map(|name| name.as_str()))
+                }
+                _ => monitoring::operation_label(None),
+            }
+        }
+    };
+    let outcome = response
+        .extensions()
+        .get::<Outcome>()
+        .map_or("ok", |outcome| outcome.0.as_str());
+    monitoring::graphql_request(operation, outcome, started.elapsed());
+    response
+}
+
 /// Checks a request against the limits, then runs it, or answers it from the kept public
 /// answers (`public_responses`). The query is parsed once, here, or found already parsed
-/// (`parsed_documents`): for our own uses (limits, field order) and for the engine.
-async fn execute(
+/// (`parsed_documents`): for our own uses (limits, field order) and for the engine; its
+/// document is left in `parsed`.
+#[allow(clippy::too_many_arguments)]
+async fn answer(
     state: &AppState,
     mut request: async_graphql::Request,
     method: Method,
@@ -328,6 +423,7 @@ async fn execute(
     ClientAddress(client): ClientAddress,
     media: MediaType,
     request_id: &str,
+    parsed: &mut Option<Arc<ExecutableDocument>>,
 ) -> HttpResponse {
     if let Err(refused) = state.persisted_queries.resolve(&mut request) {
         return refused.respond(request_id, media);
@@ -361,6 +457,7 @@ async fn execute(
         return RequestRefused::in_document(refusal, media).respond(request_id, media);
     }
     let document = state.documents.parse(&request.query);
+    parsed.clone_from(&document);
     let mut operation = None;
     let mut positions = ArgumentPositions::default();
     if let Some(document) = &document {
@@ -546,6 +643,7 @@ fn respond(
         Err(unwritten) => return unwritten.respond(request_id, media),
     };
     let mut http = (status, body).into_response();
+    http.extensions_mut().insert(Outcome::of(&response));
     http.headers_mut()
         .insert(header::CONTENT_TYPE, media.header_value());
     if unavailable {

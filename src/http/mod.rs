@@ -5,6 +5,7 @@
 pub mod client;
 mod error_answer;
 mod field_order;
+mod graphiql;
 mod graphql_endpoint;
 mod graphql_request;
 mod guard;
@@ -25,7 +26,6 @@ use axum::{
     Router,
     http::{HeaderName, HeaderValue, Method, Request, StatusCode, header},
     middleware,
-    response::Html,
     routing::get,
 };
 use ipnet::IpNet;
@@ -194,6 +194,8 @@ pub struct HttpSettings {
     pub persisted_queries: bool,
     /// How long HTTP caches may keep a public answer (zero: revalidated each time).
     pub http_cache_max_age: Duration,
+    /// Whether GraphiQL is served at `/`.
+    pub graphiql: bool,
 }
 
 impl HttpSettings {
@@ -212,6 +214,7 @@ impl HttpSettings {
             max_concurrent_exports: DEFAULT_MAX_CONCURRENT_EXPORTS,
             persisted_queries: true,
             http_cache_max_age: Duration::from_secs(DEFAULT_HTTP_CACHE_MAX_AGE_SECS),
+            graphiql: true,
         }
     }
 }
@@ -271,8 +274,11 @@ pub fn router(state: AppState, settings: &HttpSettings) -> Router {
             settings.request_timeout,
         ));
 
-    Router::new()
-        .route("/", get(graphiql))
+    let mut routes = Router::new();
+    if settings.graphiql {
+        routes = routes.merge(graphiql::routes());
+    }
+    routes
         .route(
             "/graphql",
             get(websocket::get_or_upgrade)
@@ -287,14 +293,4 @@ pub fn router(state: AppState, settings: &HttpSettings) -> Router {
         .layer(layers)
         // Outermost, so that every response, errors included, carries the CORS headers.
         .layer(cors)
-}
-
-/// GraphiQL, to explore the API from a browser.
-async fn graphiql() -> Html<String> {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("Communs — GraphQL")
-            .finish(),
-    )
 }

@@ -42,6 +42,11 @@ impl ParsedDocuments {
         Some(document)
     }
 
+    /// The document of `query` if it was parsed and kept already: never parses.
+    pub fn already_parsed(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
+        self.documents().get(query).cloned()
+    }
+
     fn documents(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<ExecutableDocument>>> {
         // A panic while holding the lock leaves the map whole: every insert is one call.
         self.documents

@@ -21,10 +21,11 @@ use axum::{
 };
 
 use super::{
+    graphql_endpoint::Outcome,
     negotiation::MediaType,
     response_body::{Unwritten, write_within},
 };
-use crate::store::memo::Memo;
+use crate::{monitoring, store::memo::Memo};
 
 /// At most this many answers are kept; past it, all are dropped.
 const MAX_ANSWERS: usize = 1_024;
@@ -63,6 +64,7 @@ impl KeptAnswer {
     /// The answer, in the negotiated media type.
     pub fn respond(&self, media: MediaType) -> HttpResponse {
         let mut http = (StatusCode::OK, self.body.clone()).into_response();
+        http.extensions_mut().insert(Outcome::ok());
         http.headers_mut()
             .insert(header::CONTENT_TYPE, media.header_value());
         http
@@ -110,7 +112,9 @@ impl PublicResponses {
 
     /// The answer kept under `key`, if any.
     pub fn get(&self, key: &str) -> Option<KeptAnswer> {
-        self.0.get(key)
+        let kept = self.0.get(key);
+        monitoring::kept_answer(kept.is_some());
+        kept
     }
 
     /// The answer under `key`, run by `run` when none is kept, once however many ask for

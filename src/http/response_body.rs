@@ -16,6 +16,7 @@ use serde_json::json;
 
 use super::{
     error_answer::{ErrorAnswer, error},
+    graphql_endpoint::Outcome,
     negotiation::MediaType,
 };
 
@@ -66,6 +67,7 @@ impl Unwritten {
                 None,
             ),
         };
+        let outcome = Outcome(code.to_owned());
         let mut extensions = vec![("code", json!(code))];
         if let Some(max) = max {
             extensions.push(("max", json!(max)));
@@ -76,6 +78,7 @@ impl Unwritten {
         let mut http = (StatusCode::OK, body).into_response();
         http.headers_mut()
             .insert(header::CONTENT_TYPE, media.header_value());
+        http.extensions_mut().insert(outcome);
         http
     }
 }

@@ -51,6 +51,7 @@ use crate::{
         limits::Refusal,
         subscription::Live,
     },
+    monitoring,
     store::batching::{BatchQueue, BatchedStream},
 };
 
@@ -172,7 +173,9 @@ pub async fn get_or_upgrade(
         .protocols([PROTOCOL])
         .max_message_size(state.protection.body_limit_bytes)
         .on_upgrade(move |socket| async move {
+            let open = monitoring::Active::websocket();
             serve(socket, state, client.0).await;
+            drop(open);
             drop(permit);
         })
 }
@@ -687,8 +690,11 @@ impl LiveExecutor {
                 credentials: session.credentials.clone(),
             });
         let parses = document.is_some();
+        // Counted as running until the stream is dropped: completed, failed or closed.
+        let running = monitoring::Active::subscription();
         BatchedStream::new(state.schema.execute_stream(request), queue)
             .map(move |mut response| {
+                let _running = &running;
                 label_errors(&mut response, &request_id, parses, &positions);
                 response
             })

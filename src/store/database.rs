@@ -77,7 +77,10 @@ pub async fn connect(
         Err(error) => return Err(error),
     };
     let counter = counter.clone();
-    db.set_metric_callback(move |_| counter.increment());
+    db.set_metric_callback(move |statement| {
+        counter.increment();
+        crate::monitoring::sql_statement(statement.elapsed, statement.failed);
+    });
     Ok(db)
 }
 

@@ -1,4 +1,4 @@
-//! Health probes and GraphiQL.
+//! Health probes, GraphiQL, CORS and the HTTP layers.
 
 use reqwest::StatusCode;
 
@@ -25,13 +25,76 @@ async fn readiness_fails_with_503_when_the_database_is_unreachable() {
 }
 
 #[tokio::test]
-async fn graphiql_is_served_at_the_root() {
+async fn graphiql_is_served_at_the_root_and_loads_nothing_from_another_site() {
     let app = TestApp::empty().await;
     let page = app.get("/").await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
-    assert!(html.contains("graphiql"), "{html}");
-    assert!(html.contains("/graphql"));
+    assert!(html.contains("GraphiQL"), "{html}");
+    assert!(html.contains("\"/graphql\""), "{html}");
+    assert!(!html.contains("://"), "no address of another site: {html}");
+    let loaded: Vec<String> = regex::Regex::new(r#"(?:src|href)="([^"]*)""#)
+        .unwrap()
+        .captures_iter(&html)
+        .map(|found| found[1].to_owned())
+        .collect();
+    assert!(loaded.len() >= 4, "{loaded:?}");
+    for address in &loaded {
+        assert!(
+            address.starts_with("/graphiql/") || address.starts_with("data:"),
+            "{address} is not served by Communs"
+        );
+    }
+}
+
+#[tokio::test]
+async fn graphiqls_scripts_and_style_are_served_with_their_media_type_for_a_year() {
+    let app = TestApp::empty().await;
+    let html = app.get("/").await.text().await.unwrap();
+    let files = regex::Regex::new(r#""(/graphiql/[^"]+)""#).unwrap();
+    let mut served = 0;
+    for found in files.captures_iter(&html) {
+        let address = &found[1];
+        let file = app.get(address).await;
+        assert_eq!(file.status(), StatusCode::OK, "{address}");
+        let header = |name: &str| {
+            file.headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let expected = if address.ends_with(".css") {
+            "text/css; charset=utf-8"
+        } else {
+            "text/javascript; charset=utf-8"
+        };
+        assert_eq!(header("content-type"), expected, "{address}");
+        assert_eq!(
+            header("cache-control"),
+            "public, max-age=31536000, immutable",
+            "{address}"
+        );
+        assert!(file.bytes().await.unwrap().len() > 1000, "{address}");
+        served += 1;
+    }
+    assert_eq!(served, 4, "GraphiQL, its style, React and ReactDOM");
+    assert_eq!(
+        app.get("/graphiql/unknown.js").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn graphiql_can_be_turned_off_and_the_api_still_answers() {
+    let app = TestApp::with_demo_and_settings(|settings| settings.graphiql = false).await;
+    assert_eq!(app.get("/").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/graphiql/graphiql-3.9.0.min.js").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let data = app.data("{ initiatives(first: 1) { totalCount } }").await;
+    assert!(data["initiatives"]["totalCount"].as_u64().unwrap() > 0);
 }
 
 #[tokio::test]

@@ -26,6 +26,7 @@ mod input_policy;
 mod introspection;
 mod limits;
 mod logs;
+mod metrics;
 mod moderation;
 mod nodes;
 mod open_data;

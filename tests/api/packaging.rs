@@ -1,6 +1,7 @@
 //! The container image, checked without a Docker engine: its build stage must receive
-//! every file cargo needs to read the workspace and build `communs`, as `docker build`
-//! would copy them; and the image must say how to check its health.
+//! every file cargo needs to read the workspace and build `communs` (the files the code
+//! embeds included), as `docker build` would copy them; and the image must say how to
+//! check its health.
 
 use std::{
     path::{Path, PathBuf},
@@ -66,8 +67,8 @@ fn copy_into(context: &Path, source: &Path, target: &Path, patterns: &[String]) 
     }
 }
 
-#[test]
-fn the_image_build_stage_receives_every_workspace_member_and_its_sources() {
+/// The build stage's folder, as `docker build` fills it from the repository.
+fn build_stage() -> tempfile::TempDir {
     let context = repository();
     let dockerfile = std::fs::read_to_string(context.join("Dockerfile")).unwrap();
     let patterns: Vec<String> = std::fs::read_to_string(context.join(".dockerignore"))
@@ -88,6 +89,12 @@ fn the_image_build_stage_receives_every_workspace_member_and_its_sources() {
             copy_into(&context, &context.join(source), &target, &patterns);
         }
     }
+    stage
+}
+
+#[test]
+fn the_image_build_stage_receives_every_workspace_member_and_its_sources() {
+    let stage = build_stage();
 
     // What `cargo build --bin communs` reads first: every member of the workspace.
     let output = Command::new(env!("CARGO"))
@@ -125,6 +132,51 @@ fn the_image_build_stage_receives_every_workspace_member_and_its_sources() {
                 );
             }
         }
+    }
+}
+
+/// The files the Rust sources under `folder` embed (`include_str!`, `include_bytes!`),
+/// relative to the repository.
+fn embedded_files(folder: &Path, found: &mut Vec<PathBuf>) {
+    let include = regex::Regex::new(r#"include_(?:str|bytes)!\(\s*"([^"]+)"\s*\)"#).unwrap();
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            embedded_files(&path, found);
+        } else if path.extension().is_some_and(|extension| extension == "rs") {
+            let source = std::fs::read_to_string(&path).unwrap();
+            for embedded in include.captures_iter(&source) {
+                let file = path.parent().unwrap().join(&embedded[1]);
+                let file = file.canonicalize().unwrap_or(file);
+                let repository = repository().canonicalize().unwrap();
+                found.push(file.strip_prefix(&repository).unwrap_or(&file).to_owned());
+            }
+        }
+    }
+}
+
+#[test]
+fn the_image_build_stage_receives_every_file_the_code_embeds() {
+    let stage = build_stage();
+    let mut embedded = Vec::new();
+    for member in ["src", "entity/src", "migration/src"] {
+        embedded_files(&repository().join(member), &mut embedded);
+    }
+    assert!(
+        embedded.iter().any(|file| file.starts_with("assets")),
+        "GraphiQL's files are found: {embedded:?}"
+    );
+    for file in embedded {
+        assert!(
+            repository().join(&file).is_file(),
+            "{} is embedded but missing",
+            file.display()
+        );
+        assert!(
+            stage.path().join(&file).is_file(),
+            "the image's build stage lacks {}, which the code embeds: COPY its folder",
+            file.display()
+        );
     }
 }
 
