@@ -293,6 +293,10 @@ pub struct Config {
     pub http_cache_max_age_secs: u64,
     /// Whether GraphiQL is served at `/`.
     pub graphiql: bool,
+    /// Networks webhook endpoints may be on although internal, reached over plain http too.
+    pub webhook_allowed_networks: Vec<IpNet>,
+    /// How long a webhook delivery attempt may take.
+    pub webhook_timeout_secs: u64,
     pub auth: AuthConfig,
     pub protection: ProtectionConfig,
 }
@@ -477,28 +481,14 @@ impl Config {
             ),
         };
         let trusted_proxies = non_empty("TRUSTED_PROXIES")
-            .map(|list| {
-                list.split(',')
-                    .map(str::trim)
-                    .filter(|entry| !entry.is_empty())
-                    .map(|entry| {
-                        entry
-                            .parse::<IpNet>()
-                            .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
-                            .map_err(|_| {
-                                ConfigError::new(
-                                    "TRUSTED_PROXIES",
-                                    format!(
-                                        "expected IP addresses or networks (10.0.0.0/8), \
-                                         separated by commas; got `{entry}`"
-                                    ),
-                                )
-                            })
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            })
+            .map(|list| networks("TRUSTED_PROXIES", &list))
             .transpose()?
             .unwrap_or_default();
+        let webhook_allowed_networks = non_empty("WEBHOOK_ALLOWED_NETWORKS")
+            .map(|list| networks("WEBHOOK_ALLOWED_NETWORKS", &list))
+            .transpose()?
+            .unwrap_or_default();
+        let webhook_timeout_secs = number("WEBHOOK_TIMEOUT_SECS", 1, 120)?.unwrap_or(10);
         let protection = ProtectionConfig {
             body_limit_bytes: number("BODY_LIMIT_BYTES", 1024, 64 * 1024 * 1024)?
                 .map_or(defaults.body_limit_bytes, |value| value as usize),
@@ -628,10 +618,34 @@ impl Config {
             http_cache_max_age_secs: number("HTTP_CACHE_MAX_AGE_SECS", 0, 31_536_000)?
                 .unwrap_or(DEFAULT_HTTP_CACHE_MAX_AGE_SECS),
             graphiql,
+            webhook_allowed_networks,
+            webhook_timeout_secs,
             auth,
             protection,
         })
     }
+}
+
+/// IP addresses or networks (`10.0.0.0/8`), separated by commas.
+fn networks(setting: &'static str, list: &str) -> Result<Vec<IpNet>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    ConfigError::new(
+                        setting,
+                        format!(
+                            "expected IP addresses or networks (10.0.0.0/8), separated by \
+                             commas; got `{entry}`"
+                        ),
+                    )
+                })
+        })
+        .collect()
 }
 
 /// `scheme://host[:port]`, as browsers send it in `Origin`.
@@ -724,6 +738,8 @@ mod tests {
             ("RATE_LIMIT_PER_ADDRESS", "lots"),
             ("RATE_LIMIT_PER_ACCOUNT", "-5"),
             ("TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("WEBHOOK_ALLOWED_NETWORKS", "localhost"),
+            ("WEBHOOK_TIMEOUT_SECS", "0"),
             ("DATABASE_ACQUIRE_TIMEOUT_SECS", "0"),
             ("SHUTDOWN_DRAIN_SECS", "forever"),
             ("CHANGE_RETENTION_DAYS", "0"),

@@ -17,6 +17,7 @@ pub mod monitoring;
 pub mod open_data;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -144,6 +145,7 @@ pub fn app_reading_from(
         stopping: settings.stopping.clone(),
         publication: Arc::new(settings.publication.clone()),
         exports: Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_exports)),
+        webhooks: Arc::new(settings.webhooks.clone()),
     };
     (http::router(state, settings), changes)
 }
@@ -189,6 +191,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         persisted_queries: config.persisted_queries,
         http_cache_max_age: Duration::from_secs(config.http_cache_max_age_secs),
         graphiql: config.graphiql,
+        webhooks: webhooks::WebhookSettings {
+            allowed_networks: config.webhook_allowed_networks.clone(),
+            timeout: Duration::from_secs(config.webhook_timeout_secs),
+            ..webhooks::WebhookSettings::default()
+        },
     };
     accounts::passwords::prepare().await;
     let reads = match &config.read_database {
@@ -207,10 +214,17 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         )
         .await?;
     }
-    let (router, _) = app_reading_from(
+    let (router, changes) = app_reading_from(
         &database.connection,
         reads.as_ref().map(|reads| &reads.connection),
         &settings,
+    );
+    // Every instance hands changes over and sends deliveries; the database shares the work.
+    let delivering = webhooks::start(
+        database.connection.clone(),
+        changes,
+        Arc::new(settings.publication.clone()),
+        Arc::new(settings.webhooks.clone()),
     );
     let pruning = events::retention::start(
         database.connection.clone(),
@@ -252,6 +266,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
     }
     pruning.abort();
+    delivering.abort();
     database.connection.close().await.ok();
     tracing::info!("stopped");
     Ok(())

@@ -12,6 +12,7 @@ mod m20261126_000001_public_order;
 mod m20261126_000002_search_published;
 mod m20261202_000001_erasure_tombstones;
 mod m20261202_000002_change_events;
+mod m20261203_000001_webhooks;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_search_published::Migration),
             Box::new(m20261202_000001_erasure_tombstones::Migration),
             Box::new(m20261202_000002_change_events::Migration),
+            Box::new(m20261203_000001_webhooks::Migration),
         ]
     }
 }

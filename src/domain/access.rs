@@ -27,6 +27,8 @@ pub enum Capability {
     RecordMeetings,
     /// Export and erase anyone's personal data, and change anyone's contact visibility.
     ManagePersonalData,
+    /// Register webhooks and read their deliveries.
+    ManageWebhooks,
 }
 
 impl Capability {
@@ -41,7 +43,9 @@ impl Capability {
             Self::Moderate | Self::ManageThemes | Self::RecordMeetings => {
                 matches!(role, Role::Moderator | Role::Admin)
             }
-            Self::ManageReferenceData | Self::ManagePersonalData => role == Role::Admin,
+            Self::ManageReferenceData | Self::ManagePersonalData | Self::ManageWebhooks => {
+                role == Role::Admin
+            }
         }
     }
 
@@ -58,6 +62,7 @@ impl Capability {
             Self::ManageThemes => "manage themes (moderators and admins only)",
             Self::RecordMeetings => "record meetings (moderators and admins only)",
             Self::ManagePersonalData => "manage other people's personal data (admins only)",
+            Self::ManageWebhooks => "manage webhooks (admins only)",
         }
     }
 }

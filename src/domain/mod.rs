@@ -18,3 +18,4 @@ pub mod territory_file;
 pub mod text;
 pub mod time;
 pub mod visibility;
+pub mod webhook;

@@ -26,6 +26,7 @@ pub mod subscription;
 pub mod territory;
 pub mod theme;
 pub mod user;
+pub mod webhook;
 
 use async_graphql::{MergedObject, SDLExportOptions, Schema};
 
@@ -45,6 +46,7 @@ pub struct Query(
     stats::StatsQuery,
     personal_data::PersonalDataQuery,
     changes::ChangesQuery,
+    webhook::WebhookQuery,
 );
 
 /// Every mutation of the API.
@@ -57,6 +59,7 @@ pub struct Mutation(
     reference_admin::ReferenceAdminMutation,
     meeting_admin::MeetingAdminMutation,
     personal_data::PersonalDataMutation,
+    webhook::WebhookMutation,
 );
 
 pub type CommunsSchema = Schema<Query, Mutation, subscription::Subscription>;

@@ -590,6 +590,7 @@ async fn run(
         reading_only.then_some(&*state.reference),
         &batches,
     ));
+    let request = request.data(state.webhooks.clone());
     let mut response = Batched::new(state.schema.execute(request), batches).await;
     if !matches!(response.data, async_graphql::Value::Null)
         && let Some(document) = document

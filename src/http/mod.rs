@@ -58,6 +58,7 @@ use crate::{
     graphql::{CommunsSchema, limits::QueryLimits},
     open_data::Publication,
     store::{reference_rows::ReferenceRows, stats_cache::StatsCache},
+    webhooks::WebhookSettings,
 };
 
 pub(crate) const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -99,6 +100,8 @@ pub struct AppState {
     pub publication: Arc<Publication>,
     /// Places for exports streaming at once.
     pub exports: Arc<Semaphore>,
+    /// How webhooks are sent, and which endpoints may be registered.
+    pub webhooks: Arc<WebhookSettings>,
 }
 
 impl AppState {
@@ -196,6 +199,8 @@ pub struct HttpSettings {
     pub http_cache_max_age: Duration,
     /// Whether GraphiQL is served at `/`.
     pub graphiql: bool,
+    /// How webhooks are sent, and which endpoints may be registered.
+    pub webhooks: WebhookSettings,
 }
 
 impl HttpSettings {
@@ -215,6 +220,7 @@ impl HttpSettings {
             persisted_queries: true,
             http_cache_max_age: Duration::from_secs(DEFAULT_HTTP_CACHE_MAX_AGE_SECS),
             graphiql: true,
+            webhooks: WebhookSettings::default(),
         }
     }
 }

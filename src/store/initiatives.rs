@@ -160,7 +160,7 @@ pub fn select(
 /// rules of the list, for one initiative.
 #[tracing::instrument(skip(db))]
 pub async fn matching(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     scope: &ContributionScope,
     filter: &InitiativeFilter,
     id: Uuid,

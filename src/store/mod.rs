@@ -22,3 +22,4 @@ pub mod stats;
 pub mod stats_cache;
 pub mod tombstones;
 pub mod users;
+pub mod webhooks;

@@ -49,3 +49,4 @@ mod subscriptions;
 mod territory_import;
 mod throttling;
 mod tokens;
+mod webhooks;
