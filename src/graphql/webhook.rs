@@ -444,6 +444,7 @@ impl WebhookMutation {
             .await?
             .ok_or_else(|| AppError::NotFound("no webhook delivery with this id".to_owned()))?;
         let delivery = store::webhooks::redeliver(&state.db, found, Utc::now()).await?;
+        settings(ctx).wake.notify_one();
         let mut attempts = store::webhooks::attempts(&state.db, &[delivery.id]).await?;
         Ok(WebhookDeliveryPayload {
             delivery: WebhookDelivery {

@@ -251,6 +251,27 @@ pub async fn claim_due(
     Ok(found)
 }
 
+/// When the next pending delivery of an enabled webhook is due, if any.
+pub async fn next_due(db: &DatabaseConnection) -> AppResult<Option<DateTime<Utc>>> {
+    let enabled: Vec<Uuid> = webhook::Entity::find()
+        .select_only()
+        .column(webhook::Column::Id)
+        .filter(webhook::Column::Enabled.eq(true))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if enabled.is_empty() {
+        return Ok(None);
+    }
+    Ok(webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::Status.eq(PENDING))
+        .filter(webhook_delivery::Column::WebhookId.is_in(enabled))
+        .order_by_asc(webhook_delivery::Column::NextAttemptAt)
+        .one(db)
+        .await?
+        .map(|delivery| delivery.next_attempt_at))
+}
+
 fn placeholder(postgres: bool, number: usize) -> String {
     if postgres {
         format!("${number}")

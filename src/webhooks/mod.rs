@@ -25,7 +25,10 @@ use entity::{
 use ipnet::IpNet;
 use sea_orm::{DatabaseConnection, EntityTrait, Set, TransactionTrait};
 use serde_json::{Value, json};
-use tokio::task::JoinHandle;
+use tokio::{
+    sync::{Notify, broadcast::error::RecvError},
+    task::JoinHandle,
+};
 
 use crate::{
     domain::{
@@ -50,8 +53,11 @@ pub struct WebhookSettings {
     pub timeout: Duration,
     /// When a failed delivery is tried again, after each failure.
     pub retry_delays: Vec<Duration>,
-    /// How often a replica looks for work when the stream says nothing.
+    /// The longest a replica sleeps when nothing is due and the stream says nothing:
+    /// while idle it sends no statement in between.
     pub poll: Duration,
+    /// Wakes this instance's sender: a delivery asked for again here is sent at once.
+    pub wake: Arc<Notify>,
 }
 
 impl Default for WebhookSettings {
@@ -60,7 +66,8 @@ impl Default for WebhookSettings {
             allowed_networks: Vec::new(),
             timeout: Duration::from_secs(10),
             retry_delays: RETRY_DELAYS.to_vec(),
-            poll: Duration::from_secs(1),
+            poll: Duration::from_secs(60),
+            wake: Arc::default(),
         }
     }
 }
@@ -77,9 +84,9 @@ const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest excerpt of an endpoint's answer kept.
 const EXCERPT_CHARS: usize = 300;
 
-/// Hands changes over and sends deliveries until the task is aborted: woken by the
-/// replica's change stream, and every `settings.poll` for retries and what other replicas
-/// handed over.
+/// Hands changes over and sends deliveries until the task is aborted. It hands over when
+/// the replica's change stream reports changes, and sleeps until the next delivery is due
+/// (at most `settings.poll`), so that an idle replica sends no statement.
 pub fn start(
     db: DatabaseConnection,
     changes: ChangeStream,
@@ -88,17 +95,33 @@ pub fn start(
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut news = changes.subscribe();
+        // The first round hands over what was committed while no replica ran.
+        let mut changed = true;
         loop {
-            if let Err(error) = hand_over(&db, &publication).await {
+            if changed && let Err(error) = hand_over(&db, &publication).await {
                 tracing::warn!(?error, "changes could not be handed over to webhooks");
             }
             if let Err(error) = send_due(&db, &settings).await {
                 tracing::warn!(?error, "webhook deliveries could not be sent");
             }
-            tokio::select! {
-                _ = news.recv() => {}
-                _ = tokio::time::sleep(settings.poll) => {}
+            let wait = match store::webhooks::next_due(&db).await {
+                Ok(Some(at)) => (at - Utc::now()).to_std().unwrap_or_default(),
+                Ok(None) => settings.poll,
+                Err(_) => settings.poll.min(Duration::from_secs(5)),
             }
+            .min(settings.poll);
+            changed = tokio::select! {
+                received = news.recv() => match received {
+                    // A change, or so many that some were missed: hand over either way.
+                    Ok(_) | Err(RecvError::Lagged(_)) => true,
+                    Err(RecvError::Closed) => {
+                        tokio::time::sleep(settings.poll).await;
+                        true
+                    }
+                },
+                () = settings.wake.notified() => false,
+                () = tokio::time::sleep(wait) => false,
+            };
         }
     })
 }

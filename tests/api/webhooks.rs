@@ -146,6 +146,7 @@ fn settings(retry_delays: &[u64]) -> communs::webhooks::WebhookSettings {
             .map(|ms| Duration::from_millis(*ms))
             .collect(),
         poll: Duration::from_millis(50),
+        wake: Arc::default(),
     }
 }
 
