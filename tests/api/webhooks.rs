@@ -326,8 +326,10 @@ async fn an_endpoint_failing_every_attempt_is_disabled_with_the_reason_then_rede
     let initiative = submitted(&app, "Atelier vélo solidaire").await;
     publish(&app, &moderator, initiative).await;
 
+    // The delivery and its webhook are read by two statements: wait for both.
     let seen = deliveries_once(&app, &admin, &id, |seen| {
         seen["webhookDeliveries"]["nodes"][0]["status"] == "FAILED"
+            && seen["webhooks"][0]["enabled"] == false
     })
     .await;
     assert_eq!(
