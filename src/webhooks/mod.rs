@@ -81,6 +81,12 @@ const CLAIMED_AT_ONCE: u64 = 16;
 /// How long resolving an endpoint's name may take.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The shortest sleep between two rounds.
+const MIN_WAIT: Duration = Duration::from_millis(100);
+
+/// The sleep after a round the database refused.
+const RETRY_AFTER_ERROR: Duration = Duration::from_secs(5);
+
 /// The longest excerpt of an endpoint's answer kept.
 const EXCERPT_CHARS: usize = 300;
 
@@ -98,8 +104,11 @@ pub fn start(
         // The first round hands over what was committed while no replica ran.
         let mut changed = true;
         loop {
+            // What could not be handed over (the database away) is tried again next round.
+            let mut pending = false;
             if changed && let Err(error) = hand_over(&db, &publication).await {
                 tracing::warn!(?error, "changes could not be handed over to webhooks");
+                pending = true;
             }
             if let Err(error) = send_due(&db, &settings).await {
                 tracing::warn!(?error, "webhook deliveries could not be sent");
@@ -107,9 +116,16 @@ pub fn start(
             let wait = match store::webhooks::next_due(&db).await {
                 Ok(Some(at)) => (at - Utc::now()).to_std().unwrap_or_default(),
                 Ok(None) => settings.poll,
-                Err(_) => settings.poll.min(Duration::from_secs(5)),
+                Err(_) => RETRY_AFTER_ERROR,
             }
+            // Never a busy loop, even when a due delivery could not be claimed.
+            .max(MIN_WAIT)
             .min(settings.poll);
+            if pending {
+                tokio::time::sleep(RETRY_AFTER_ERROR.min(settings.poll)).await;
+                changed = true;
+                continue;
+            }
             changed = tokio::select! {
                 received = news.recv() => match received {
                     // A change, or so many that some were missed: hand over either way.
