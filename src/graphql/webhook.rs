@@ -6,13 +6,13 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::Utc;
 use entity::{webhook, webhook_attempt, webhook_delivery};
-use sea_orm::{EntityTrait, Set};
+use sea_orm::Set;
 use uuid::Uuid;
 
 use super::{
     changes::ChangeKind,
     connection::{Connection, page_args},
-    context::ContextExt,
+    context::{ContextExt, RequestState},
     id::{GlobalId, NodeKind},
     scalars::DateTime,
 };
@@ -333,7 +333,7 @@ impl WebhookMutation {
         let url = endpoint(&settings, "input.url", &input.url).await?;
         let events = kinds("input.events", &input.events)?;
         let description = description(input.description)?;
-        let (theme_ids, territory_ids) = filter(&state.db, input.filter).await?;
+        let (theme_ids, territory_ids) = filter(state, input.filter).await?;
         let secret = new_secret()?;
         let now = Utc::now();
         let hook = store::webhooks::insert(
@@ -381,7 +381,7 @@ impl WebhookMutation {
             changed.description = Set(description(input.description)?);
         }
         if input.filter.is_some() {
-            let (theme_ids, territory_ids) = filter(&state.db, input.filter).await?;
+            let (theme_ids, territory_ids) = filter(state, input.filter).await?;
             changed.theme_ids = Set(theme_ids);
             changed.territory_ids = Set(territory_ids);
         }
@@ -474,39 +474,57 @@ async fn endpoint(
     Ok(url.as_str().to_owned())
 }
 
-/// The themes and territories of a filter, checked to exist, as stored.
+/// The themes and territories of a filter, checked to exist (one batch of each through
+/// the request's loaders), as stored.
 async fn filter(
-    db: &sea_orm::DatabaseConnection,
+    state: &RequestState,
     filter: Option<WebhookFilter>,
 ) -> Result<(String, String), AppError> {
     let filter = filter.unwrap_or_default();
-    let mut themes = Vec::new();
-    for (index, id) in filter.theme_ids.unwrap_or_default().iter().enumerate() {
-        let field = format!("input.filter.themeIds[{index}]");
-        let uuid = GlobalId::parse_as(NodeKind::Theme, &field, id)?;
-        if entity::theme::Entity::find_by_id(uuid)
-            .one(db)
-            .await?
-            .is_none()
-        {
-            return Err(AppError::bad_input(field, "no theme with this id"));
-        }
-        themes.push(uuid.to_string());
+    let themes = ids_of(NodeKind::Theme, "input.filter.themeIds", filter.theme_ids)?;
+    let found = state
+        .loaders
+        .theme()
+        .load_many(themes.iter().copied())
+        .await?;
+    if let Some(index) = themes.iter().position(|id| !found.contains_key(id)) {
+        return Err(AppError::bad_input(
+            format!("input.filter.themeIds[{index}]"),
+            "no theme with this id",
+        ));
     }
-    let mut territories = Vec::new();
-    for (index, id) in filter.territory_ids.unwrap_or_default().iter().enumerate() {
-        let field = format!("input.filter.territoryIds[{index}]");
-        let uuid = GlobalId::parse_as(NodeKind::Territory, &field, id)?;
-        if entity::territory::Entity::find_by_id(uuid)
-            .one(db)
-            .await?
-            .is_none()
-        {
-            return Err(AppError::bad_input(field, "no territory with this id"));
-        }
-        territories.push(uuid.to_string());
+    let territories = ids_of(
+        NodeKind::Territory,
+        "input.filter.territoryIds",
+        filter.territory_ids,
+    )?;
+    let found = state
+        .loaders
+        .territory()
+        .load_many(territories.iter().copied())
+        .await?;
+    if let Some(index) = territories.iter().position(|id| !found.contains_key(id)) {
+        return Err(AppError::bad_input(
+            format!("input.filter.territoryIds[{index}]"),
+            "no territory with this id",
+        ));
     }
-    Ok((themes.join(","), territories.join(",")))
+    let stored = |ids: Vec<Uuid>| {
+        ids.iter()
+            .map(Uuid::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    Ok((stored(themes), stored(territories)))
+}
+
+/// The UUIDs of global ids of `kind`, each named by its place in `field`.
+fn ids_of(kind: NodeKind, field: &str, ids: Option<Vec<ID>>) -> Result<Vec<Uuid>, AppError> {
+    ids.unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(index, id)| GlobalId::parse_as(kind, &format!("{field}[{index}]"), id))
+        .collect()
 }
 
 /// The kinds asked for, checked, as stored.

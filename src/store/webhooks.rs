@@ -240,15 +240,28 @@ pub async fn claim_due(
         }
     }
     txn.commit().await?;
-    let mut found = Vec::new();
-    for id in claimed {
-        if let Some(delivery) = webhook_delivery::Entity::find_by_id(id).one(db).await?
-            && let Some(hook) = find(db, delivery.webhook_id).await?
-        {
-            found.push((delivery, hook));
-        }
+    if claimed.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(found)
+    let deliveries = webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::Id.is_in(claimed))
+        .order_by_asc(webhook_delivery::Column::Sequence)
+        .all(db)
+        .await?;
+    let hooks: HashMap<Uuid, webhook::Model> = webhook::Entity::find()
+        .filter(webhook::Column::Id.is_in(deliveries.iter().map(|delivery| delivery.webhook_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|hook| (hook.id, hook))
+        .collect();
+    Ok(deliveries
+        .into_iter()
+        .filter_map(|delivery| {
+            let hook = hooks.get(&delivery.webhook_id)?.clone();
+            Some((delivery, hook))
+        })
+        .collect())
 }
 
 /// When the next pending delivery of an enabled webhook is due, if any.
