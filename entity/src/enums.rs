@@ -157,3 +157,13 @@ string_enum!(
         Meeting => "MEETING",
     }
 );
+
+string_enum!(
+    /// How one initiative relates to another.
+    InitiativeLinkKind {
+        InspiredBy => "INSPIRED_BY",
+        VariantOf => "VARIANT_OF",
+        ContinuationOf => "CONTINUATION_OF",
+        PartOf => "PART_OF",
+    }
+);

@@ -11,6 +11,7 @@ pub mod experience;
 pub mod initiative;
 pub mod initiative_audience;
 pub mod initiative_contact;
+pub mod initiative_link;
 pub mod initiative_meeting;
 pub mod initiative_organisation;
 pub mod initiative_territory;

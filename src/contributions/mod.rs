@@ -108,6 +108,7 @@ fn check_may_edit(
 pub async fn create_initiative(
     db: &DatabaseConnection,
     account: &Account,
+    scope: &ContributionScope,
     changes: InitiativeChanges,
 ) -> AppResult<initiative::Model> {
     let changes = changes.validated("input")?;
@@ -115,7 +116,7 @@ pub async fn create_initiative(
     changes.check_period("input", None)?;
     let now = Utc::now();
     let txn = db.begin().await?;
-    store::check_references(&txn, &changes, "input").await?;
+    store::check_references(&txn, &changes, "input", None, scope).await?;
     let created =
         store::insert_initiative(&txn, &changes, account.organisation_id, account.id, now).await?;
     store::record_event(
@@ -167,7 +168,7 @@ pub async fn update_initiative(
         txn.commit().await?;
         return Ok(current);
     }
-    store::check_references(&txn, &changes, "input").await?;
+    store::check_references(&txn, &changes, "input", Some(id), scope).await?;
     let updated = store::change_initiative(&txn, &current, &changes, now).await?;
     store::record_event(
         &txn,
@@ -316,7 +317,7 @@ pub async fn propose_change(
     }
     check_version("input.expectedVersion", expected_version, current.version)?;
     changes.check_period("input", Some(&current))?;
-    store::check_references(&txn, &changes, "input").await?;
+    store::check_references(&txn, &changes, "input", Some(id), scope).await?;
     let proposal = store::insert_proposal(
         &txn,
         &current,
@@ -644,7 +645,14 @@ async fn apply_proposal(
     }
     let changes: InitiativeChanges =
         serde_json::from_str(&proposal.changes).map_err(AppError::internal)?;
-    store::check_references(db, &changes, "proposal").await?;
+    store::check_references(
+        db,
+        &changes,
+        "proposal",
+        Some(initiative.id),
+        &ContributionScope::Everything,
+    )
+    .await?;
     store::change_initiative(db, &initiative, &changes, now).await?;
     store::record_event(
         db,

@@ -3,12 +3,13 @@
 //! Only what the minutes say is kept: no e-mail, no phone, no invented figures or names.
 
 use entity::enums::{
-    Audience, MeetingFormat, OrganisationKind, OrganisationRole, ParticipantRole, TerritoryKind,
+    Audience, InitiativeLinkKind, MeetingFormat, OrganisationKind, OrganisationRole,
+    ParticipantRole, TerritoryKind,
 };
 
 use super::model::{
-    DemoInitiative, DemoMeeting, DemoOrganisation, DemoParticipant, DemoPosition, DemoProfessional,
-    DemoTerritory, DemoTheme,
+    DemoInitiative, DemoLink, DemoMeeting, DemoOrganisation, DemoParticipant, DemoPosition,
+    DemoProfessional, DemoTerritory, DemoTheme,
 };
 
 /// The one meeting every initiative was reported at.
@@ -927,5 +928,28 @@ pub static INITIATIVES: &[DemoInitiative] = &[
         organisations: &[],
         contacts: &[],
         meetings: &[MEETING_SLUG],
+    },
+];
+
+/// The links the minutes state: the same heading reports one action in two places.
+pub static LINKS: &[DemoLink] = &[
+    DemoLink {
+        // « La CAF 67, en lien avec les établissements scolaires, a ciblé des familles
+        // auxquelles fournir du matériel informatique », under « Permettre l'accès à
+        // internet pour les élèves ».
+        from: "caf-67-materiel-informatique-familles",
+        to: "acces-internet-eleves-confinement",
+        kind: InitiativeLinkKind::VariantOf,
+        note: "Du matériel informatique fourni aux familles, ciblées avec les \
+               établissements scolaires du Bas-Rhin.",
+    },
+    DemoLink {
+        // « Confection et livraison de paniers solidaires avec un CCAS et des producteurs
+        // locaux, ou de repas aux collégiens par un CD »: one action, two ways.
+        from: "repas-collegiens-conseil-departemental",
+        to: "paniers-solidaires-ccas-producteurs-locaux",
+        kind: InitiativeLinkKind::VariantOf,
+        note: "Des repas livrés aux collégiens plutôt que des paniers : la même \
+               confection et livraison solidaire.",
     },
 ];

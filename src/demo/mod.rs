@@ -41,6 +41,8 @@ pub struct DemoReport {
     pub professionals: usize,
     pub meetings: usize,
     pub initiatives: usize,
+    /// Links between initiatives.
+    pub links: usize,
     /// Erased people, their positions and initiative contacts not loaded, and their
     /// meeting participations loaded without them (role only).
     pub skipped_erased: usize,
@@ -402,12 +404,13 @@ async fn load_in(txn: &DatabaseTransaction, key: &ErasureKey) -> AppResult<DemoR
         mark("Meeting", id);
     }
 
-    let existing = slugs!(txn, initiative);
+    let mut initiatives = slugs!(txn, initiative);
     for demo in dataset::INITIATIVES {
-        if existing.contains_key(demo.slug) {
+        if initiatives.contains_key(demo.slug) {
             continue;
         }
         let id = Uuid::now_v7();
+        initiatives.insert(demo.slug.to_owned(), id);
         insert(
             txn,
             initiative::ActiveModel {
@@ -511,6 +514,29 @@ async fn load_in(txn: &DatabaseTransaction, key: &ErasureKey) -> AppResult<DemoR
             events::Subject::initiative(id),
             events::Audience::Public,
         ));
+    }
+    for demo in dataset::LINKS {
+        let from = resolve(&initiatives, "initiative", demo.from)?;
+        let to = resolve(&initiatives, "initiative", demo.to)?;
+        let present = initiative_link::Entity::find_by_id((from, to, demo.kind))
+            .one(txn)
+            .await?
+            .is_some();
+        if present {
+            continue;
+        }
+        insert(
+            txn,
+            initiative_link::ActiveModel {
+                from_id: Set(from),
+                to_id: Set(to),
+                kind: Set(demo.kind),
+                note: Set(Some(demo.note.to_owned())),
+                created_at: Set(now),
+            },
+        )
+        .await?;
+        report.links += 1;
     }
     let mut changes = Vec::new();
     for (type_name, ids) in changed {

@@ -2,7 +2,8 @@
 //! so the dataset reads like the minutes it comes from.
 
 use entity::enums::{
-    Audience, MeetingFormat, OrganisationKind, OrganisationRole, ParticipantRole, TerritoryKind,
+    Audience, InitiativeLinkKind, MeetingFormat, OrganisationKind, OrganisationRole,
+    ParticipantRole, TerritoryKind,
 };
 
 /// A territory, keyed by its slug; `parents` are the slugs of the territories containing it.
@@ -95,4 +96,12 @@ pub struct DemoInitiative {
     pub organisations: &'static [(&'static str, OrganisationRole)],
     pub contacts: &'static [&'static str],
     pub meetings: &'static [&'static str],
+}
+
+/// A link between two initiatives of the demo, by slug, that the minutes support.
+pub struct DemoLink {
+    pub from: &'static str,
+    pub to: &'static str,
+    pub kind: InitiativeLinkKind,
+    pub note: &'static str,
 }

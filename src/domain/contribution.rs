@@ -10,7 +10,10 @@ use entity::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::input_text::{Lines, check_characters};
+use super::{
+    initiative_link::{self, LinkChange},
+    input_text::{Lines, check_characters},
+};
 use crate::error::AppError;
 
 const MAX_TITLE_CHARS: usize = 200;
@@ -73,6 +76,8 @@ pub struct InitiativeChanges {
     pub meeting_ids: Option<Vec<Uuid>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audiences: Option<Vec<Audience>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<LinkChange>>,
 }
 
 fn check_length(field: &str, text: &str, max: usize) -> Result<(), AppError> {
@@ -180,6 +185,9 @@ impl InitiativeChanges {
             audiences.sort();
             audiences.dedup();
             self.audiences = Some(audiences);
+        }
+        if let Some(links) = self.links.take() {
+            self.links = Some(initiative_link::validated(&field("links"), links)?);
         }
         Ok(self)
     }

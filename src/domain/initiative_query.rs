@@ -1,7 +1,7 @@
 //! What a caller asks of the catalogue: filters and ordering, validated.
 
 use chrono::NaiveDate;
-use entity::enums::Audience;
+use entity::enums::{Audience, InitiativeLinkKind};
 use uuid::Uuid;
 
 use super::search::Search;
@@ -24,6 +24,16 @@ pub struct InitiativeFilter {
     pub meeting_id: Option<Uuid>,
     /// Start date range, inclusive on both ends.
     pub started: DateRange,
+    /// Initiatives linked to this one, whichever holds the link.
+    pub linked_to: Option<LinkedTo>,
+}
+
+/// Initiatives linked to `id`, in either direction, by links of `kinds` (any kind when
+/// empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedTo {
+    pub id: Uuid,
+    pub kinds: Vec<InitiativeLinkKind>,
 }
 
 impl InitiativeFilter {

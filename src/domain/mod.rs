@@ -6,6 +6,7 @@ pub mod account;
 pub mod caller;
 pub mod contribution;
 pub mod erasure;
+pub mod initiative_link;
 pub mod initiative_query;
 pub mod input_text;
 pub mod login_throttle;

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::{
     context::ContextExt,
-    enums::{Audience, OrganisationRole},
+    enums::{Audience, InitiativeLinkKind, OrganisationRole},
     experience::Experience,
     id::{GlobalId, NodeKind},
     initiative::Initiative,
@@ -18,6 +18,7 @@ use crate::{
     domain::{
         access::Capability,
         contribution::{ExperienceChanges, InitiativeChanges, OrganisationLink, Patch},
+        initiative_link::LinkChange,
     },
     error::AppError,
 };
@@ -29,6 +30,17 @@ pub struct InitiativeOrganisationInput {
     organisation_id: ID,
     /// What it does in the initiative.
     role: OrganisationRole,
+}
+
+/// A link from the initiative being written to another one.
+#[derive(InputObject)]
+pub struct InitiativeLinkInput {
+    /// The initiative it names: published, or a draft of the writer's organisation.
+    target_id: ID,
+    /// How the two relate.
+    kind: InitiativeLinkKind,
+    /// A few words on the link (at most 500 characters), e.g. « même action, à Illkirch ».
+    note: Option<String>,
 }
 
 /// The fields of an initiative that a change may set. Fields left out stay as they are;
@@ -63,6 +75,11 @@ pub struct InitiativeChangesInput {
     meeting_ids: Option<Vec<ID>>,
     /// Who it is for (replaces them all).
     audiences: Option<Vec<Audience>>,
+    /// Its links to other initiatives (replaces them all). Each target and kind at most
+    /// once, never the initiative itself, no cycle of CONTINUATION_OF or of PART_OF, and a
+    /// VARIANT_OF said from one end only. On a published initiative, partners propose them
+    /// with `proposeInitiativeChange`.
+    links: Option<Vec<InitiativeLinkInput>>,
 }
 
 fn text(value: MaybeUndefined<String>) -> Option<Patch<String>> {
@@ -112,6 +129,26 @@ impl InitiativeChangesInput {
                     .collect::<Result<Vec<_>, AppError>>()
             })
             .transpose()?;
+        let links = self
+            .links
+            .map(|links| {
+                links
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, link)| {
+                        Ok(LinkChange {
+                            target_id: GlobalId::parse_as(
+                                NodeKind::Initiative,
+                                &format!("input.links[{index}].targetId"),
+                                &link.target_id,
+                            )?,
+                            kind: link.kind.into(),
+                            note: link.note,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, AppError>>()
+            })
+            .transpose()?;
         Ok(InitiativeChanges {
             title: self.title,
             summary: self.summary,
@@ -133,6 +170,7 @@ impl InitiativeChangesInput {
             audiences: self
                 .audiences
                 .map(|list| list.into_iter().map(Into::into).collect()),
+            links,
         })
     }
 }
@@ -245,7 +283,8 @@ impl ContributionMutation {
         let mut changes = input.fields.into_changes()?;
         changes.title = Some(input.title);
         changes.summary = Some(input.summary);
-        let initiative = contributions::create_initiative(&state.db, account, changes).await?;
+        let initiative =
+            contributions::create_initiative(&state.db, account, &state.scope, changes).await?;
         Ok(InitiativePayload {
             initiative: initiative.into(),
         })

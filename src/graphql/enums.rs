@@ -213,3 +213,18 @@ pub enum ContactVisibility {
     /// Moderators, admins and the person's own account only.
     Private,
 }
+
+/// How one initiative relates to another. A link goes from the initiative that holds it to
+/// the one it names.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::InitiativeLinkKind")]
+pub enum InitiativeLinkKind {
+    /// It was inspired by the other one.
+    InspiredBy,
+    /// The same action, carried out on another territory.
+    VariantOf,
+    /// What came after the other one, carrying it on.
+    ContinuationOf,
+    /// A local piece of the other one, a wider programme.
+    PartOf,
+}

@@ -8,9 +8,10 @@ use entity::initiative;
 use super::{
     connection::{Connection, EdgeOf, page_args},
     context::{ContextExt, load_in_order, load_rows},
-    enums::{Audience, ModerationStatus, OrganisationRole},
+    enums::{Audience, InitiativeLinkKind, ModerationStatus, OrganisationRole},
     experience::Experience,
     id::{GlobalId, Lookup, NodeKind},
+    initiative_link::{self, End, InitiativeLink},
     meeting::Meeting,
     organisation::Organisation,
     professional::Professional,
@@ -295,6 +296,33 @@ impl Initiative {
         .await?;
         Ok(rows.iter().cloned().map(Experience).collect())
     }
+
+    /// Its links to other initiatives (« inspired by », « variant of », ...), of `kind`
+    /// when given; only those to initiatives the caller may see.
+    async fn links(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only links of this kind.")] kind: Option<InitiativeLinkKind>,
+    ) -> Result<Vec<InitiativeLink>> {
+        initiative_link::links(ctx, self.model.id, End::From, kind).await
+    }
+
+    /// The links other initiatives hold to this one, of `kind` when given; only from
+    /// initiatives the caller may see.
+    async fn linked_from(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only links of this kind.")] kind: Option<InitiativeLinkKind>,
+    ) -> Result<Vec<InitiativeLink>> {
+        initiative_link::links(ctx, self.model.id, End::To, kind).await
+    }
+
+    /// The same action in other territories: every initiative it is connected to through
+    /// VARIANT_OF links, whichever end holds them and through other variants, by title.
+    /// Only through initiatives the caller may see.
+    async fn variants(&self, ctx: &Context<'_>) -> Result<Vec<Initiative>> {
+        initiative_link::variants(ctx, self.model.id).await
+    }
 }
 
 /// An organisation involved in an initiative, with its role.
@@ -393,6 +421,11 @@ pub struct InitiativeFilter {
     pub started_from: Option<Date>,
     /// Initiatives started on or before this date.
     pub started_to: Option<Date>,
+    /// Initiatives linked to this one, whichever of the two holds the link. Nothing when
+    /// the caller may not see it.
+    pub linked_to: Option<ID>,
+    /// With `linkedTo`: only links of these kinds (every kind when left out).
+    pub link_kinds: Option<Vec<InitiativeLinkKind>>,
 }
 
 impl InitiativeFilter {
@@ -430,7 +463,31 @@ impl InitiativeFilter {
                 self.started_to.map(|date| date.0),
                 "filter.startedTo",
             )?,
+            linked_to: linked_to(self.linked_to, self.link_kinds)?,
         })
+    }
+}
+
+/// `linkedTo` with its kinds; kinds without it are BAD_USER_INPUT.
+fn linked_to(
+    id: Option<ID>,
+    kinds: Option<Vec<InitiativeLinkKind>>,
+) -> Result<Option<initiative_query::LinkedTo>, AppError> {
+    let kinds: Vec<entity::enums::InitiativeLinkKind> = kinds
+        .unwrap_or_default()
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    match id {
+        Some(id) => Ok(Some(initiative_query::LinkedTo {
+            id: GlobalId::parse_as(NodeKind::Initiative, "filter.linkedTo", &id)?,
+            kinds,
+        })),
+        None if kinds.is_empty() => Ok(None),
+        None => Err(AppError::bad_input(
+            "filter.linkKinds",
+            "needs `linkedTo`: the initiative the links lead to or come from",
+        )),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod enums;
 pub mod experience;
 pub mod id;
 pub mod initiative;
+pub mod initiative_link;
 pub mod input_policy;
 pub mod limits;
 pub mod meeting;

@@ -50,7 +50,8 @@ impl ChangeProposal {
 pub struct FieldChange {
     /// The field, named as in `InitiativeChangesInput` (`summary`, `themeIds`, ...).
     field: String,
-    /// Its current value (lists: global ids separated by commas); null when empty.
+    /// Its current value (lists: global ids separated by commas; links: `KIND id (note)`);
+    /// null when empty.
     before: Option<String>,
     /// The proposed value, in the same form; null to clear it.
     after: Option<String>,
@@ -180,6 +181,28 @@ async fn field_changes(
             before,
             after,
         ));
+    }
+    if let Some(after) = &changes.links {
+        let rows = load_rows(loaders.links_from_initiative(), id).await?;
+        let link = |kind: entity::enums::InitiativeLinkKind, target, note: Option<&str>| {
+            let link = format!("{} {}", kind.as_str(), NodeKind::Initiative.id(target).0);
+            match note {
+                Some(note) => format!("{link} ({note})"),
+                None => link,
+            }
+        };
+        out.push(FieldChange {
+            field: "links".to_owned(),
+            before: joined(
+                rows.iter()
+                    .map(|row| link(row.kind, row.to_id, row.note.as_deref())),
+            ),
+            after: joined(
+                after
+                    .iter()
+                    .map(|l| link(l.kind, l.target_id, l.note.as_deref())),
+            ),
+        });
     }
     if let Some(after) = &changes.audiences {
         let rows = load_rows(loaders.audiences_of_initiative(), id).await?;

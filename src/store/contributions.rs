@@ -17,11 +17,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{keyed::Keyed, search};
+use super::{initiative_links, keyed::Keyed, search};
 use crate::{
     domain::{
         contribution::{ExperienceChanges, InitiativeChanges},
         text::{slugify, sort_key},
+        visibility::ContributionScope,
     },
     error::{AppError, AppResult},
 };
@@ -84,11 +85,14 @@ where
 }
 
 /// Checks that every id the changes link to exists; an unknown one is BAD_USER_INPUT on
-/// its list.
+/// its list. Links to other initiatives are checked for `own` (None for a new initiative),
+/// against what `scope` lets the writer see.
 pub async fn check_references(
     db: &impl ConnectionTrait,
     changes: &InitiativeChanges,
     prefix: &str,
+    own: Option<Uuid>,
+    scope: &ContributionScope,
 ) -> AppResult<()> {
     let field = |name: &str| format!("{prefix}.{name}");
     let organisation_ids: Option<Vec<Uuid>> = changes
@@ -124,7 +128,11 @@ pub async fn check_references(
         "meeting",
         changes.meeting_ids.as_deref(),
     )
-    .await
+    .await?;
+    match &changes.links {
+        Some(links) => initiative_links::check(db, own, links, &field("links"), scope).await,
+        None => Ok(()),
+    }
 }
 
 /// Sets the scalar fields the changes carry on `model`.
@@ -161,6 +169,7 @@ async fn replace_links(
     db: &impl ConnectionTrait,
     id: Uuid,
     changes: &InitiativeChanges,
+    now: DateTime<Utc>,
 ) -> AppResult<()> {
     macro_rules! replace {
         ($list:expr, $module:ident, |$item:ident| $active:expr) => {
@@ -214,6 +223,9 @@ async fn replace_links(
             audience: Set(*audience),
         }
     });
+    if let Some(links) = &changes.links {
+        initiative_links::replace(db, id, links, now).await?;
+    }
     Ok(())
 }
 
@@ -252,7 +264,7 @@ pub async fn insert_initiative(
     initiative::Entity::insert(model)
         .exec_without_returning(db)
         .await?;
-    replace_links(db, id, changes).await?;
+    replace_links(db, id, changes, now).await?;
     search::index_initiative(db, id).await?;
     initiative::Entity::find_by_id(id)
         .one(db)
@@ -297,7 +309,7 @@ pub async fn change_initiative(
     let mut model = initiative::ActiveModel::default();
     apply_fields(&mut model, changes);
     let updated = update_initiative_at(db, current.id, current.version, model, now).await?;
-    replace_links(db, current.id, changes).await?;
+    replace_links(db, current.id, changes, now).await?;
     search::index_initiative(db, current.id).await?;
     Ok(updated)
 }

@@ -21,7 +21,7 @@ use super::{
 };
 use crate::{
     domain::{
-        initiative_query::{InitiativeFilter, InitiativeOrder, InitiativeOrderField},
+        initiative_query::{InitiativeFilter, InitiativeOrder, InitiativeOrderField, LinkedTo},
         page::{PageRequest, Window},
         search::Search,
         visibility::ContributionScope,
@@ -147,6 +147,9 @@ pub fn select(
             [meeting_id],
         ));
     }
+    if let Some(linked) = &filter.linked_to {
+        select = select.filter(linked_to(backend, scope, linked));
+    }
     if let Some(from) = filter.started.from {
         select = select.filter(initiative::Column::StartedOn.gte(from));
     }
@@ -154,6 +157,31 @@ pub fn select(
         select = select.filter(initiative::Column::StartedOn.lte(to));
     }
     select
+}
+
+/// The initiatives linked to `linked.id` by links of its kinds, in either direction, when
+/// the scope lets the caller see that initiative: the links of a draft tell nothing to
+/// those who may not see it, not even as a count.
+fn linked_to(backend: DbBackend, scope: &ContributionScope, linked: &LinkedTo) -> Expr {
+    let (pivot_seen, pivot_values) = visible_sql(scope, "pivot");
+    let kinds = if linked.kinds.is_empty() {
+        String::new()
+    } else {
+        format!(" AND kind IN ({})", placeholders(linked.kinds.len()))
+    };
+    let sql = format!(
+        "EXISTS (SELECT 1 FROM initiative pivot WHERE pivot.id = ? AND {pivot_seen}) \
+         AND (initiative.id IN (SELECT to_id FROM initiative_link WHERE from_id = ?{kinds}) \
+              OR initiative.id IN (SELECT from_id FROM initiative_link WHERE to_id = ?{kinds}))"
+    );
+    let kind_values = || linked.kinds.iter().map(|kind| Value::from(kind.as_str()));
+    let values = std::iter::once(Value::from(linked.id))
+        .chain(pivot_values)
+        .chain([Value::from(linked.id)])
+        .chain(kind_values())
+        .chain([Value::from(linked.id)])
+        .chain(kind_values());
+    condition(backend, &sql, values)
 }
 
 /// The initiative `id` when the scope lets the caller see it and it matches `filter`: the

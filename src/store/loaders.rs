@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use super::{
     batching::BatchQueue,
+    initiative_links::VariantsOf,
     initiatives,
     keyed::Keyed,
     reference_rows::{ReferenceRows, RowCache},
@@ -392,6 +393,30 @@ loaders! {
     .only(visible_experiences(&request.scope))
     .ordered_by(experience::Column::PublishedAt, Order::Desc)
     .ordered_by(experience::Column::Id, Order::Desc);
+
+    /// The links each initiative holds, to any initiative: the resolver keeps the visible ones.
+    links_from_initiative: RowsBy<initiative_link::Entity> = |request| RowsBy::new(
+        &request.db,
+        initiative_link::Column::FromId,
+        |row: &initiative_link::Model| row.from_id,
+    )
+    .ordered_by(initiative_link::Column::Kind, Order::Asc)
+    .ordered_by(initiative_link::Column::CreatedAt, Order::Asc)
+    .ordered_by(initiative_link::Column::ToId, Order::Asc);
+    /// The links naming each initiative, from any initiative.
+    links_to_initiative: RowsBy<initiative_link::Entity> = |request| RowsBy::new(
+        &request.db,
+        initiative_link::Column::ToId,
+        |row: &initiative_link::Model| row.to_id,
+    )
+    .ordered_by(initiative_link::Column::Kind, Order::Asc)
+    .ordered_by(initiative_link::Column::CreatedAt, Order::Asc)
+    .ordered_by(initiative_link::Column::FromId, Order::Asc);
+    /// The visible variants of each initiative, by title.
+    variants_of_initiative: VariantsOf = |request| VariantsOf {
+        db: request.db.clone(),
+        scope: request.scope.clone(),
+    };
 
     initiatives_of_meeting: RowsBy<initiative_meeting::Entity> = |request| RowsBy::new(
         &request.db,

@@ -5,6 +5,7 @@ pub mod batching;
 pub mod contributions;
 pub mod curation;
 pub mod database;
+pub mod initiative_links;
 pub mod initiatives;
 pub mod keyed;
 pub mod linked;

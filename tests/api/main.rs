@@ -21,6 +21,7 @@ mod fuzz;
 mod http;
 mod http_caching;
 mod http_discipline;
+mod initiative_links;
 mod initiatives;
 mod input_policy;
 mod introspection;
