@@ -32,6 +32,7 @@ const DEFAULT_RATE_LIMIT_PER_ADDRESS: u32 = 600;
 const DEFAULT_RATE_LIMIT_PER_ACCOUNT: u32 = 1200;
 const DEFAULT_DATABASE_ACQUIRE_TIMEOUT_SECS: u64 = 3;
 const DEFAULT_SHUTDOWN_DRAIN_SECS: u64 = 20;
+const DEFAULT_SMTP_TIMEOUT_SECS: u64 = 30;
 /// How long the changes feed keeps a change.
 pub const DEFAULT_CHANGE_RETENTION_DAYS: u64 = 30;
 const DEFAULT_SUBSCRIPTIONS_PER_CONNECTION: usize = 25;
@@ -258,6 +259,68 @@ impl std::fmt::Debug for AuthConfig {
     }
 }
 
+/// How e-mail notices are sent: present when `SMTP_URL` is set.
+#[derive(Clone)]
+pub struct MailConfig {
+    /// The SMTP server, as lettre reads it (`SMTP_URL`).
+    pub smtp_url: String,
+    /// Who the messages are from (`MAIL_FROM`), e.g. `Communs <ne-pas-repondre@exemple.fr>`.
+    pub from: lettre::message::Mailbox,
+    /// How long one SMTP command may take (`SMTP_TIMEOUT_SECS`).
+    pub timeout_secs: u64,
+}
+
+impl std::fmt::Debug for MailConfig {
+    /// The SMTP URL may hold a password: it never reaches a log line.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("MailConfig")
+            .field("smtp_url", &"***")
+            .field("from", &self.from.to_string())
+            .field("timeout_secs", &self.timeout_secs)
+            .finish()
+    }
+}
+
+/// Reads `SMTP_URL`, `MAIL_FROM` and `SMTP_TIMEOUT_SECS`: none when `SMTP_URL` is unset.
+fn mail_config(
+    smtp_url: Option<String>,
+    from: Option<String>,
+    timeout_secs: u64,
+) -> Result<Option<MailConfig>, ConfigError> {
+    let Some(smtp_url) = smtp_url.map(|url| url.trim().to_owned()) else {
+        return Ok(None);
+    };
+    // The URL is not repeated in the message: it may hold a password.
+    if let Err(error) = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&smtp_url) {
+        return Err(ConfigError::new(
+            "SMTP_URL",
+            format!(
+                "expected smtp://HOST:PORT, smtp://USER:PASSWORD@HOST:587?tls=required or                  smtps://USER:PASSWORD@HOST ({error})"
+            ),
+        ));
+    }
+    let Some(from) = from else {
+        return Err(ConfigError::new(
+            "MAIL_FROM",
+            "required when SMTP_URL is set: the address e-mails are sent from, e.g.              `Communs <ne-pas-repondre@exemple.fr>`",
+        ));
+    };
+    let from = from.trim().parse::<lettre::message::Mailbox>().map_err(|error| {
+        ConfigError::new(
+            "MAIL_FROM",
+            format!(
+                "expected an address such as `Communs <ne-pas-repondre@exemple.fr>`, got                  `{from}`: {error}"
+            ),
+        )
+    })?;
+    Ok(Some(MailConfig {
+        smtp_url,
+        from,
+        timeout_secs,
+    }))
+}
+
 /// Every setting of the service.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -297,6 +360,8 @@ pub struct Config {
     pub webhook_allowed_networks: Vec<IpNet>,
     /// How long a webhook delivery attempt may take.
     pub webhook_timeout_secs: u64,
+    /// How e-mail notices are sent; `None` (no `SMTP_URL`): none is.
+    pub mail: Option<MailConfig>,
     pub auth: AuthConfig,
     pub protection: ProtectionConfig,
 }
@@ -489,6 +554,11 @@ impl Config {
             .transpose()?
             .unwrap_or_default();
         let webhook_timeout_secs = number("WEBHOOK_TIMEOUT_SECS", 1, 120)?.unwrap_or(10);
+        let mail = mail_config(
+            non_empty("SMTP_URL"),
+            non_empty("MAIL_FROM"),
+            number("SMTP_TIMEOUT_SECS", 1, 300)?.unwrap_or(DEFAULT_SMTP_TIMEOUT_SECS),
+        )?;
         let protection = ProtectionConfig {
             body_limit_bytes: number("BODY_LIMIT_BYTES", 1024, 64 * 1024 * 1024)?
                 .map_or(defaults.body_limit_bytes, |value| value as usize),
@@ -620,6 +690,7 @@ impl Config {
             graphiql,
             webhook_allowed_networks,
             webhook_timeout_secs,
+            mail,
             auth,
             protection,
         })
@@ -740,6 +811,8 @@ mod tests {
             ("TRUSTED_PROXIES", "10.0.0.0/33"),
             ("WEBHOOK_ALLOWED_NETWORKS", "localhost"),
             ("WEBHOOK_TIMEOUT_SECS", "0"),
+            ("SMTP_URL", "mailto:postmaster@exemple.fr"),
+            ("SMTP_TIMEOUT_SECS", "0"),
             ("DATABASE_ACQUIRE_TIMEOUT_SECS", "0"),
             ("SHUTDOWN_DRAIN_SECS", "forever"),
             ("CHANGE_RETENTION_DAYS", "0"),
@@ -758,6 +831,39 @@ mod tests {
                     .starts_with(&format!("invalid setting {name}"))
             );
         }
+    }
+
+    #[test]
+    fn e_mail_is_off_without_smtp_url_and_needs_a_sender_with_it() {
+        assert!(config(&[]).unwrap().mail.is_none());
+        assert!(
+            config(&[("MAIL_FROM", "Communs <communs@exemple.fr>")])
+                .unwrap()
+                .mail
+                .is_none()
+        );
+        let without_sender = config(&[("SMTP_URL", "smtp://127.0.0.1:2525")]).unwrap_err();
+        assert_eq!(without_sender.setting, "MAIL_FROM");
+        let bad_sender = config(&[
+            ("SMTP_URL", "smtp://127.0.0.1:2525"),
+            ("MAIL_FROM", "pas une adresse"),
+        ])
+        .unwrap_err();
+        assert_eq!(bad_sender.setting, "MAIL_FROM");
+        let password = "un-mot-de-passe-smtp";
+        let mail = config(&[
+            (
+                "SMTP_URL",
+                &format!("smtps://communs:{password}@smtp.exemple.fr"),
+            ),
+            ("MAIL_FROM", "Communs <ne-pas-repondre@exemple.fr>"),
+        ])
+        .unwrap()
+        .mail
+        .unwrap();
+        assert_eq!(mail.from.email.to_string(), "ne-pas-repondre@exemple.fr");
+        assert_eq!(mail.timeout_secs, 30);
+        assert!(!format!("{mail:?}").contains(password));
     }
 
     #[test]

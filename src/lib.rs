@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod mail;
 pub mod monitoring;
 pub mod open_data;
 pub mod store;
@@ -219,7 +220,19 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         reads.as_ref().map(|reads| &reads.connection),
         &settings,
     );
-    // Every instance hands changes over and sends deliveries; the database shares the work.
+    // Every instance hands changes over and sends deliveries and e-mails; the database
+    // shares the work.
+    let mailing = config.mail.as_ref().map(|mail| {
+        mail::start(
+            database.connection.clone(),
+            changes.clone(),
+            Arc::new(mail::MailSettings {
+                site_url: settings.publication.site_url.clone(),
+                timeout: Duration::from_secs(mail.timeout_secs),
+                ..mail::MailSettings::new(mail.smtp_url.clone(), mail.from.clone())
+            }),
+        )
+    });
     let delivering = webhooks::start(
         database.connection.clone(),
         changes,
@@ -267,6 +280,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     pruning.abort();
     delivering.abort();
+    if let Some(mailing) = mailing {
+        mailing.abort();
+    }
     database.connection.close().await.ok();
     tracing::info!("stopped");
     Ok(())

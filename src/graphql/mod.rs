@@ -17,6 +17,7 @@ pub mod meeting;
 pub mod meeting_admin;
 pub mod moderation;
 pub mod node;
+pub mod notification;
 pub mod organisation;
 pub mod personal_data;
 pub mod professional;
@@ -61,6 +62,7 @@ pub struct Mutation(
     meeting_admin::MeetingAdminMutation,
     personal_data::PersonalDataMutation,
     webhook::WebhookMutation,
+    notification::NotificationMutation,
 );
 
 pub type CommunsSchema = Schema<Query, Mutation, subscription::Subscription>;

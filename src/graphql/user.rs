@@ -8,6 +8,7 @@ use super::{
     context::ContextExt,
     enums::Role,
     id::{GlobalId, NodeKind},
+    notification::NotificationSettings,
     organisation::Organisation,
     scalars::DateTime,
 };
@@ -18,6 +19,7 @@ use crate::{
         account::{DisplayName, Email, NewPassword},
         page::PageRequest,
     },
+    error::AppError,
     store::{self, users::UserFilter as StoreUserFilter},
 };
 
@@ -70,6 +72,20 @@ impl User {
     /// When the account was created.
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)
+    }
+
+    /// Which e-mail notices the account gets (`updateMyNotificationSettings` changes
+    /// them). The account itself and admins only.
+    async fn notification_settings(&self, ctx: &Context<'_>) -> Result<NotificationSettings> {
+        let state = ctx.state()?;
+        if !state.caller.is(self.0.id) && !state.caller.can(Capability::ManageAccounts) {
+            return Err(AppError::Forbidden(
+                "only the account itself and admins see its notification settings".to_owned(),
+            )
+            .into());
+        }
+        let settings = store::mail_notices::settings(&state.db, self.0.id).await?;
+        Ok(NotificationSettings::of(settings, self.0.role))
     }
 }
 

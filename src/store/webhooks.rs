@@ -1,10 +1,9 @@
-//! The SQL of webhooks: endpoints, the deliveries owed to them, attempts, and the position
-//! of the webhook consumer in the change stream.
+//! The SQL of webhooks: endpoints, the deliveries owed to them and their attempts.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{stream_consumer, webhook, webhook_attempt, webhook_delivery};
+use entity::{webhook, webhook_attempt, webhook_delivery};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
@@ -23,7 +22,7 @@ pub const DELIVERED: &str = "DELIVERED";
 pub const FAILED: &str = "FAILED";
 
 /// The name of the webhook consumer's row in `stream_consumer`.
-const CONSUMER: &str = "webhooks";
+pub const CONSUMER: &str = "webhooks";
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<webhook::Model>> {
     Ok(webhook::Entity::find_by_id(id).one(db).await?)
@@ -122,40 +121,6 @@ pub async fn attempts(
         }
     }
     Ok(by_delivery)
-}
-
-/// Where the webhook consumer stands in the change stream, locked until the transaction
-/// ends on PostgreSQL, so that one replica at a time hands changes over. The first time,
-/// it starts at `start`: webhooks are told of what happens from then on.
-pub async fn lock_position(txn: &impl ConnectionTrait, start: i64) -> AppResult<i64> {
-    stream_consumer::Entity::insert(stream_consumer::ActiveModel {
-        name: Set(CONSUMER.to_owned()),
-        position: Set(start),
-    })
-    .on_conflict_do_nothing_on([stream_consumer::Column::Name])
-    .exec_without_returning(txn)
-    .await?;
-    let mut select = stream_consumer::Entity::find_by_id(CONSUMER.to_owned());
-    if txn.get_database_backend() == DbBackend::Postgres {
-        select = select.lock_exclusive();
-    }
-    let row = select
-        .one(txn)
-        .await?
-        .ok_or_else(|| AppError::internal("the webhook consumer's position is missing"))?;
-    Ok(row.position)
-}
-
-pub async fn set_position(txn: &impl ConnectionTrait, position: i64) -> AppResult<()> {
-    stream_consumer::Entity::update_many()
-        .col_expr(
-            stream_consumer::Column::Position,
-            sea_orm::sea_query::Expr::value(position),
-        )
-        .filter(stream_consumer::Column::Name.eq(CONSUMER))
-        .exec(txn)
-        .await?;
-    Ok(())
 }
 
 /// Owes `payload` to `webhook_id` for the change `sequence`, unless it is owed already.

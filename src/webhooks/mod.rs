@@ -147,7 +147,8 @@ async fn hand_over(db: &DatabaseConnection, publication: &Publication) -> AppRes
     loop {
         let txn = db.begin().await?;
         let start = outbox::last_sequence(&txn).await?;
-        let position = store::webhooks::lock_position(&txn, start).await?;
+        let position =
+            store::stream_consumers::lock_position(&txn, store::webhooks::CONSUMER, start).await?;
         let page = outbox::read_after(&txn, position, HANDOVER_PAGE).await?;
         let Some(last) = page.position else {
             // Keeps the position taken the first time.
@@ -187,7 +188,7 @@ async fn hand_over(db: &DatabaseConnection, publication: &Publication) -> AppRes
                 .await?;
             }
         }
-        store::webhooks::set_position(&txn, last).await?;
+        store::stream_consumers::set_position(&txn, store::webhooks::CONSUMER, last).await?;
         txn.commit().await?;
     }
 }

@@ -30,6 +30,7 @@ mod logs;
 mod metrics;
 mod moderation;
 mod nodes;
+mod notifications;
 mod open_data;
 mod packaging;
 mod persisted_queries;

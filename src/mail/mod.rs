@@ -1,0 +1,343 @@
+//! E-mail notices: partners told of the decisions on their organisation's contributions,
+//! moderators and admins of new submissions, as each account chose.
+//!
+//! A consumer of the change stream, as webhooks are, with the same durability:
+//!
+//! - **Handing over.** Each replica reads the stream from the consumer's position (its row
+//!   of `stream_consumer`, locked while it is read on PostgreSQL; SQLite has one writer).
+//!   In the transaction that moves the position, each `CONTRIBUTION_SUBMITTED` and
+//!   `CONTRIBUTION_DECIDED` change becomes one queued message per active account that may
+//!   and wants to be told of it, its French text rendered then ([`messages`]). A message is
+//!   unique per account and change: however many replicas run, each is owed once.
+//! - **Sending.** A replica claims due messages for a lease
+//!   ([`store::mail_notices::claim_due`]) and sends them through the SMTP server of
+//!   `SMTP_URL` ([`sender`]). A message the server cannot take for now (a 4xx answer, no
+//!   connection, a timeout) is tried again on the schedule of
+//!   [`RETRY_DELAYS`](crate::domain::notification::RETRY_DELAYS), then has failed; a
+//!   message it refuses (5xx) has failed at once. The last error is kept with it.
+//!
+//! The account's address is read when the message is sent, and an account deactivated, or
+//! that turned that notice off, in the meantime is not sent it.
+//!
+//! Off when `SMTP_URL` is unset: then this consumer does not run and nothing is queued.
+
+pub mod messages;
+pub mod sender;
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use entity::{
+    change_proposal,
+    enums::{ModerationAction, SubjectType},
+    experience, initiative, moderation_event, organisation,
+};
+use lettre::message::Mailbox;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
+};
+use tokio::{sync::broadcast::error::RecvError, task::JoinHandle};
+use uuid::Uuid;
+
+use self::messages::{Contribution, ContributionKind, Rendered};
+use crate::{
+    domain::notification::{Decision, NoticeKind, RETRY_DELAYS},
+    error::AppResult,
+    events::{Audience, ChangeKind, ChangeStream, Committed, outbox},
+    store::{
+        self,
+        mail_notices::{CONSUMER, NewNotice},
+    },
+};
+
+/// How e-mail notices are sent.
+#[derive(Clone)]
+pub struct MailSettings {
+    /// The SMTP server, as lettre reads it (`SMTP_URL`): `smtp://host:port` (no TLS),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://user:pass@host`.
+    pub smtp_url: String,
+    /// Who the messages are from (`MAIL_FROM`).
+    pub from: Mailbox,
+    /// The public site, for links to the contributions (`PUBLIC_SITE_URL`).
+    pub site_url: Option<String>,
+    /// How long one SMTP command may take (`SMTP_TIMEOUT_SECS`).
+    pub timeout: Duration,
+    /// When a message not taken is tried again, after each failure.
+    pub retry_delays: Vec<Duration>,
+    /// The longest a replica sleeps when nothing is due and the stream says nothing.
+    pub poll: Duration,
+}
+
+impl MailSettings {
+    /// Sending through `smtp_url` as `from`, with the default timeout and retries.
+    pub fn new(smtp_url: String, from: Mailbox) -> Self {
+        Self {
+            smtp_url,
+            from,
+            site_url: None,
+            timeout: Duration::from_secs(30),
+            retry_delays: RETRY_DELAYS.to_vec(),
+            poll: Duration::from_secs(60),
+        }
+    }
+}
+
+impl std::fmt::Debug for MailSettings {
+    /// The SMTP URL may hold a password: it never reaches a log line.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("MailSettings")
+            .field("smtp_url", &"***")
+            .field("from", &self.from.to_string())
+            .field("site_url", &self.site_url)
+            .field("timeout", &self.timeout)
+            .field("retry_delays", &self.retry_delays)
+            .field("poll", &self.poll)
+            .finish()
+    }
+}
+
+/// Changes handed over at most per transaction.
+const HANDOVER_PAGE: u64 = 200;
+
+/// Messages claimed at once by a replica.
+const CLAIMED_AT_ONCE: u64 = 8;
+
+/// The shortest sleep between two rounds.
+const MIN_WAIT: Duration = Duration::from_millis(100);
+
+/// The sleep after a round the database refused.
+const RETRY_AFTER_ERROR: Duration = Duration::from_secs(5);
+
+/// Hands changes over and sends messages until the task is aborted. It hands over when the
+/// replica's change stream reports changes, and sleeps until the next message is due (at
+/// most `settings.poll`), so that an idle replica sends no statement.
+pub fn start(
+    db: DatabaseConnection,
+    changes: ChangeStream,
+    settings: Arc<MailSettings>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mailer = match sender::Mailer::new(&settings) {
+            Ok(mailer) => mailer,
+            Err(error) => {
+                tracing::error!(%error, "SMTP_URL cannot be used: no e-mail is sent");
+                return;
+            }
+        };
+        let mut news = changes.subscribe();
+        // The first round hands over what was committed while no replica ran.
+        let mut changed = true;
+        loop {
+            let mut pending = false;
+            if changed && let Err(error) = hand_over(&db, &settings).await {
+                tracing::warn!(?error, "changes could not be handed over to e-mail notices");
+                pending = true;
+            }
+            if let Err(error) = sender::send_due(&db, &mailer, &settings).await {
+                tracing::warn!(?error, "e-mail notices could not be sent");
+            }
+            let wait = match store::mail_notices::next_due(&db).await {
+                Ok(Some(at)) => (at - Utc::now()).to_std().unwrap_or_default(),
+                Ok(None) => settings.poll,
+                Err(_) => RETRY_AFTER_ERROR,
+            }
+            .max(MIN_WAIT)
+            .min(settings.poll);
+            if pending {
+                tokio::time::sleep(RETRY_AFTER_ERROR.min(settings.poll)).await;
+                changed = true;
+                continue;
+            }
+            changed = tokio::select! {
+                received = news.recv() => match received {
+                    Ok(_) | Err(RecvError::Lagged(_)) => true,
+                    Err(RecvError::Closed) => {
+                        tokio::time::sleep(settings.poll).await;
+                        true
+                    }
+                },
+                () = tokio::time::sleep(wait) => false,
+            };
+        }
+    })
+}
+
+/// Queues the messages owed for every change after the consumer's position.
+async fn hand_over(db: &DatabaseConnection, settings: &MailSettings) -> AppResult<()> {
+    loop {
+        let txn = db.begin().await?;
+        let start = outbox::last_sequence(&txn).await?;
+        let position = store::stream_consumers::lock_position(&txn, CONSUMER, start).await?;
+        let page = outbox::read_after(&txn, position, HANDOVER_PAGE).await?;
+        let Some(last) = page.position else {
+            txn.commit().await?;
+            return Ok(());
+        };
+        let now = Utc::now();
+        for change in &page.changes {
+            for (user_id, kind, message) in notices_of(&txn, change, settings).await? {
+                store::mail_notices::enqueue(
+                    &txn,
+                    NewNotice {
+                        user_id,
+                        sequence: change.sequence,
+                        kind,
+                        subject: &message.subject,
+                        body: &message.body,
+                    },
+                    now,
+                )
+                .await?;
+            }
+        }
+        store::stream_consumers::set_position(&txn, CONSUMER, last).await?;
+        txn.commit().await?;
+    }
+}
+
+/// The messages a change owes, to whom.
+async fn notices_of(
+    db: &impl ConnectionTrait,
+    change: &Committed,
+    settings: &MailSettings,
+) -> AppResult<Vec<(Uuid, NoticeKind, Rendered)>> {
+    let kind = match change.kind {
+        ChangeKind::ContributionSubmitted => NoticeKind::NewSubmission,
+        ChangeKind::ContributionDecided => NoticeKind::ContributionDecision,
+        _ => return Ok(Vec::new()),
+    };
+    let Some(contribution) = contribution(db, change).await? else {
+        return Ok(Vec::new());
+    };
+    let link = messages::link(settings.site_url.as_deref(), &contribution);
+    let (message, organisation_id) = match kind {
+        NoticeKind::NewSubmission => (messages::submission(&contribution, link), None),
+        NoticeKind::ContributionDecision => {
+            // Partners are told of their own organisation's contributions only.
+            let Audience::Organisation(organisation_id) = change.audience else {
+                return Ok(Vec::new());
+            };
+            let Some(event) = last_event(db, change, DECISIONS).await? else {
+                return Ok(Vec::new());
+            };
+            let Some(decision) = Decision::of(event.action, event.comment.as_deref()) else {
+                return Ok(Vec::new());
+            };
+            (
+                messages::decision(&contribution, &decision, link),
+                Some(organisation_id),
+            )
+        }
+    };
+    // Whoever made the change is not told of it.
+    let actor = match kind {
+        NoticeKind::NewSubmission => last_event(db, change, &[ModerationAction::Submit])
+            .await?
+            .and_then(|event| event.actor_id),
+        NoticeKind::ContributionDecision => None,
+    };
+    Ok(store::mail_notices::recipients(db, kind, organisation_id)
+        .await?
+        .into_iter()
+        .filter(|account| Some(account.id) != actor)
+        .map(|account| (account.id, kind, message.clone()))
+        .collect())
+}
+
+/// The audit-log actions of a moderator's decision.
+const DECISIONS: &[ModerationAction] = &[
+    ModerationAction::Approve,
+    ModerationAction::Reject,
+    ModerationAction::RequestChanges,
+    ModerationAction::Archive,
+    ModerationAction::Restore,
+];
+
+/// The contribution a change is about, as notices name it; `None` for another subject or
+/// one gone since.
+async fn contribution(
+    db: &impl ConnectionTrait,
+    change: &Committed,
+) -> AppResult<Option<Contribution>> {
+    let id = change.subject_id;
+    let found = match change.subject_type.as_str() {
+        "Initiative" => initiative::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|found| {
+                (
+                    ContributionKind::Initiative,
+                    found.title,
+                    found.organisation_id,
+                )
+            }),
+        "Experience" => experience::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|found| {
+                (
+                    ContributionKind::Experience,
+                    found.title,
+                    found.organisation_id,
+                )
+            }),
+        "ChangeProposal" => {
+            let Some(proposal) = change_proposal::Entity::find_by_id(id).one(db).await? else {
+                return Ok(None);
+            };
+            initiative::Entity::find_by_id(proposal.initiative_id)
+                .one(db)
+                .await?
+                .map(|of| {
+                    (
+                        ContributionKind::ChangeProposal,
+                        of.title,
+                        proposal.organisation_id,
+                    )
+                })
+        }
+        _ => None,
+    };
+    let Some((kind, title, organisation_id)) = found else {
+        return Ok(None);
+    };
+    let organisation = match organisation_id {
+        Some(organisation_id) => organisation::Entity::find_by_id(organisation_id)
+            .one(db)
+            .await?
+            .map(|found| found.name),
+        None => None,
+    };
+    Ok(Some(Contribution {
+        kind,
+        id,
+        title,
+        organisation,
+    }))
+}
+
+/// The audit-log entry of the change: the last one of `actions` on its subject up to when
+/// it was committed (written in the same transaction, at the same instant).
+async fn last_event(
+    db: &impl ConnectionTrait,
+    change: &Committed,
+    actions: &[ModerationAction],
+) -> AppResult<Option<moderation_event::Model>> {
+    let subject_type = match change.subject_type.as_str() {
+        "Initiative" => SubjectType::Initiative,
+        "Experience" => SubjectType::Experience,
+        "ChangeProposal" => SubjectType::ChangeProposal,
+        _ => return Ok(None),
+    };
+    let until: DateTime<Utc> = change.occurred_at;
+    Ok(moderation_event::Entity::find()
+        .filter(moderation_event::Column::SubjectType.eq(subject_type))
+        .filter(moderation_event::Column::SubjectId.eq(change.subject_id))
+        .filter(moderation_event::Column::Action.is_in(actions.iter().copied()))
+        .filter(moderation_event::Column::CreatedAt.lte(until))
+        .order_by_desc(moderation_event::Column::CreatedAt)
+        .one(db)
+        .await?)
+}
