@@ -13,6 +13,7 @@ mod m20261126_000002_search_published;
 mod m20261202_000001_erasure_tombstones;
 mod m20261202_000002_change_events;
 mod m20261203_000001_webhooks;
+mod m20261203_000003_api_keys;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_erasure_tombstones::Migration),
             Box::new(m20261202_000002_change_events::Migration),
             Box::new(m20261203_000001_webhooks::Migration),
+            Box::new(m20261203_000003_api_keys::Migration),
         ]
     }
 }

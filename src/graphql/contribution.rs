@@ -15,10 +15,7 @@ use super::{
 };
 use crate::{
     contributions,
-    domain::{
-        access::Capability,
-        contribution::{ExperienceChanges, InitiativeChanges, OrganisationLink, Patch},
-    },
+    domain::contribution::{ExperienceChanges, InitiativeChanges, OrganisationLink, Patch},
     error::AppError,
 };
 
@@ -241,11 +238,11 @@ impl ContributionMutation {
         #[graphql(desc = "The new initiative.")] input: CreateInitiativeInput,
     ) -> Result<InitiativePayload> {
         let state = ctx.state()?;
-        let account = state.caller.require(Capability::Contribute)?;
+        let author = state.caller.require_author()?;
         let mut changes = input.fields.into_changes()?;
         changes.title = Some(input.title);
         changes.summary = Some(input.summary);
-        let initiative = contributions::create_initiative(&state.db, account, changes).await?;
+        let initiative = contributions::create_initiative(&state.db, &author, changes).await?;
         Ok(InitiativePayload {
             initiative: initiative.into(),
         })
@@ -260,13 +257,13 @@ impl ContributionMutation {
         input: UpdateInitiativeInput,
     ) -> Result<InitiativePayload> {
         let state = ctx.state()?;
-        let account = state.caller.require(Capability::Contribute)?;
+        let author = state.caller.require_author()?;
         let id = GlobalId::parse_as(NodeKind::Initiative, "input.id", &input.id)?;
         let changes = input.changes.into_changes()?;
         let initiative = contributions::update_initiative(
             &state.db,
             &state.caller,
-            account,
+            &author,
             &state.scope,
             id,
             input.expected_version,
@@ -286,12 +283,12 @@ impl ContributionMutation {
         #[graphql(desc = "The initiative and the version read.")] input: SubmitInput,
     ) -> Result<InitiativePayload> {
         let state = ctx.state()?;
-        let account = state.caller.require(Capability::Contribute)?;
+        let author = state.caller.require_author()?;
         let id = GlobalId::parse_as(NodeKind::Initiative, "input.id", &input.id)?;
         let initiative = contributions::submit_initiative(
             &state.db,
             &state.caller,
-            account,
+            &author,
             &state.scope,
             id,
             input.expected_version,
@@ -312,12 +309,12 @@ impl ContributionMutation {
         input: ProposeInitiativeChangeInput,
     ) -> Result<ChangeProposalPayload> {
         let state = ctx.state()?;
-        let account = state.caller.require(Capability::Contribute)?;
+        let author = state.caller.require_author()?;
         let id = GlobalId::parse_as(NodeKind::Initiative, "input.id", &input.id)?;
         let changes = input.changes.into_changes()?;
         let proposal = contributions::propose_change(
             &state.db,
-            account,
+            &author,
             &state.scope,
             id,
             input.expected_version,
@@ -336,7 +333,7 @@ impl ContributionMutation {
         #[graphql(desc = "The new experience.")] input: CreateExperienceInput,
     ) -> Result<ExperiencePayload> {
         let state = ctx.state()?;
-        let account = state.caller.require(Capability::Contribute)?;
+        let author = state.caller.require_author()?;
         let initiative_id = GlobalId::parse_as(
             NodeKind::Initiative,
             "input.initiativeId",
@@ -344,7 +341,7 @@ impl ContributionMutation {
         )?;
         let experience = contributions::create_experience(
             &state.db,
-            account,
+            &author,
             &state.scope,
             initiative_id,
             ExperienceChanges {
@@ -367,12 +364,12 @@ impl ContributionMutation {
         input: UpdateExperienceInput,
     ) -> Result<ExperiencePayload> {
         let state = ctx.state()?;
-        let account = state.caller.require(Capability::Contribute)?;
+        let author = state.caller.require_author()?;
         let id = GlobalId::parse_as(NodeKind::Experience, "input.id", &input.id)?;
         let experience = contributions::update_experience(
             &state.db,
             &state.caller,
-            account,
+            &author,
             &state.scope,
             id,
             input.expected_version,
@@ -395,12 +392,12 @@ impl ContributionMutation {
         #[graphql(desc = "The experience and the version read.")] input: SubmitInput,
     ) -> Result<ExperiencePayload> {
         let state = ctx.state()?;
-        let account = state.caller.require(Capability::Contribute)?;
+        let author = state.caller.require_author()?;
         let id = GlobalId::parse_as(NodeKind::Experience, "input.id", &input.id)?;
         let experience = contributions::update_experience(
             &state.db,
             &state.caller,
-            account,
+            &author,
             &state.scope,
             id,
             input.expected_version,

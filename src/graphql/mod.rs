@@ -1,6 +1,7 @@
 //! The GraphQL schema: one module per domain area, each with its types and resolvers.
 //! Resolvers stay thin: parse the input, read the caller, call the store, map the result.
 
+pub mod api_key;
 pub mod authentication;
 pub mod changes;
 pub mod connection;
@@ -47,6 +48,7 @@ pub struct Query(
     personal_data::PersonalDataQuery,
     changes::ChangesQuery,
     webhook::WebhookQuery,
+    api_key::ApiKeyQuery,
 );
 
 /// Every mutation of the API.
@@ -60,6 +62,7 @@ pub struct Mutation(
     meeting_admin::MeetingAdminMutation,
     personal_data::PersonalDataMutation,
     webhook::WebhookMutation,
+    api_key::ApiKeyMutation,
 );
 
 pub type CommunsSchema = Schema<Query, Mutation, subscription::Subscription>;
