@@ -63,11 +63,11 @@ impl Scope {
 
     /// Whether the scope grants `capability`.
     fn grants(self, capability: Capability) -> bool {
-        match (self, capability) {
-            (_, Capability::SeeOwnOrganisationContributions) => true,
-            (Self::Contribute, Capability::Contribute) => true,
-            _ => false,
-        }
+        matches!(
+            (self, capability),
+            (_, Capability::SeeOwnOrganisationContributions)
+                | (Self::Contribute, Capability::Contribute)
+        )
     }
 }
 
