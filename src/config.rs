@@ -30,6 +30,7 @@ const DEFAULT_MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 256;
 const DEFAULT_RATE_LIMIT_PER_ADDRESS: u32 = 600;
 const DEFAULT_RATE_LIMIT_PER_ACCOUNT: u32 = 1200;
+const DEFAULT_API_KEY_RATE_LIMIT_PER_MINUTE: u32 = 600;
 const DEFAULT_DATABASE_ACQUIRE_TIMEOUT_SECS: u64 = 3;
 const DEFAULT_SHUTDOWN_DRAIN_SECS: u64 = 20;
 const DEFAULT_SMTP_TIMEOUT_SECS: u64 = 30;
@@ -175,6 +176,8 @@ pub struct ProtectionConfig {
     pub rate_limit_per_address: u32,
     /// Requests per minute with one account's token; 0 for no limit.
     pub rate_limit_per_account: u32,
+    /// Requests per minute with one API key; 0 for no limit.
+    pub rate_limit_per_api_key: u32,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<IpNet>,
     /// The limits of subscriptions over WebSocket.
@@ -221,6 +224,7 @@ impl Default for ProtectionConfig {
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             rate_limit_per_address: DEFAULT_RATE_LIMIT_PER_ADDRESS,
             rate_limit_per_account: DEFAULT_RATE_LIMIT_PER_ACCOUNT,
+            rate_limit_per_api_key: DEFAULT_API_KEY_RATE_LIMIT_PER_MINUTE,
             trusted_proxies: Vec::new(),
             subscriptions: SubscriptionLimits::default(),
         }
@@ -576,6 +580,8 @@ impl Config {
                 .map_or(defaults.rate_limit_per_address, |value| value as u32),
             rate_limit_per_account: number("RATE_LIMIT_PER_ACCOUNT", 0, 1_000_000)?
                 .map_or(defaults.rate_limit_per_account, |value| value as u32),
+            rate_limit_per_api_key: number("API_KEY_RATE_LIMIT_PER_MINUTE", 0, 1_000_000)?
+                .map_or(defaults.rate_limit_per_api_key, |value| value as u32),
             trusted_proxies,
             subscriptions: SubscriptionLimits {
                 per_connection: number("SUBSCRIPTIONS_PER_CONNECTION", 1, 10_000)?
@@ -808,6 +814,7 @@ mod tests {
             ("MAX_CONCURRENT_REQUESTS", "0"),
             ("RATE_LIMIT_PER_ADDRESS", "lots"),
             ("RATE_LIMIT_PER_ACCOUNT", "-5"),
+            ("API_KEY_RATE_LIMIT_PER_MINUTE", "plenty"),
             ("TRUSTED_PROXIES", "10.0.0.0/33"),
             ("WEBHOOK_ALLOWED_NETWORKS", "localhost"),
             ("WEBHOOK_TIMEOUT_SECS", "0"),

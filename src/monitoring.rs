@@ -167,6 +167,7 @@ pub fn kept_answer(found: bool) {
 pub enum RateOf {
     Address,
     Account,
+    Key,
 }
 
 /// A request or subscription refused for its rate.
@@ -174,6 +175,7 @@ pub fn rate_limited(of: RateOf) {
     let per = match of {
         RateOf::Address => "address",
         RateOf::Account => "account",
+        RateOf::Key => "key",
     };
     counter!(RATE_LIMITED, "per" => per).increment(1);
 }

@@ -4,6 +4,7 @@
 
 pub mod enums;
 
+pub mod api_key;
 pub mod change_event;
 pub mod change_proposal;
 pub mod erasure_tombstone;

@@ -10,6 +10,8 @@ pub struct Model {
     pub subject_type: SubjectType,
     pub subject_id: Uuid,
     pub actor_id: Option<Uuid>,
+    /// The API key the actor wrote with, when a tool wrote.
+    pub api_key_id: Option<Uuid>,
     pub action: ModerationAction,
     pub from_status: Option<ModerationStatus>,
     pub to_status: Option<ModerationStatus>,

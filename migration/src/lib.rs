@@ -14,6 +14,7 @@ mod m20261202_000001_erasure_tombstones;
 mod m20261202_000002_change_events;
 mod m20261203_000001_webhooks;
 mod m20261203_000002_mail_notices;
+mod m20261203_000003_api_keys;
 mod m20261203_000004_initiative_links;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000002_change_events::Migration),
             Box::new(m20261203_000001_webhooks::Migration),
             Box::new(m20261203_000002_mail_notices::Migration),
+            Box::new(m20261203_000003_api_keys::Migration),
             Box::new(m20261203_000004_initiative_links::Migration),
         ]
     }

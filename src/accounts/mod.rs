@@ -2,6 +2,7 @@
 //! accounts. The GraphQL resolvers and the CLI both go through these functions, which check
 //! the rules of `domain::account` and write each change in one transaction.
 
+pub mod api_keys;
 pub mod passwords;
 pub mod signing_secrets;
 pub mod tokens;
@@ -136,23 +137,34 @@ pub async fn login(
     Ok((tokens.issue(&user)?, user))
 }
 
-/// The caller a bearer token proves: the account must still exist, be active, and not
-/// have revoked its tokens since this one was issued.
+/// The caller a bearer credential proves. An API key (told apart by its `cmk_` prefix) must
+/// be neither expired nor revoked; for a token, the account must still exist, be active,
+/// and not have revoked its tokens since this one was issued.
 pub async fn authenticate(
     db: &DatabaseConnection,
     tokens: &Tokens,
-    token: &str,
+    credential: &str,
 ) -> AppResult<Caller> {
-    Ok(authenticate_until(db, tokens, token).await?.0)
+    if crate::domain::api_key::is_api_key(credential) {
+        return api_keys::authenticate(db, credential).await;
+    }
+    Ok(authenticate_until(db, tokens, credential).await?.0)
 }
 
-/// [`authenticate`], with the time the token stops being accepted: a long-lived connection
-/// (a subscription) must end then.
+/// [`authenticate`] for a token, with the time the token stops being accepted: a
+/// long-lived connection (a subscription) must end then. API keys are refused: they are
+/// for HTTP requests, each checked on its own.
 pub async fn authenticate_until(
     db: &DatabaseConnection,
     tokens: &Tokens,
     token: &str,
 ) -> AppResult<(Caller, chrono::DateTime<Utc>)> {
+    if crate::domain::api_key::is_api_key(token) {
+        return Err(AppError::Unauthenticated(
+            "API keys are accepted on HTTP requests only: subscriptions need a person's token"
+                .to_owned(),
+        ));
+    }
     let verified = tokens.verify(token)?;
     let user = users::by_id(db, verified.user_id)
         .await?

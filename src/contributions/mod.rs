@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::{
     domain::{
         access::Capability,
-        caller::{Account, Caller},
+        caller::{Account, Author, Caller},
         contribution::{ExperienceChanges, InitiativeChanges},
         moderation::{self, Decision},
         visibility::ContributionScope,
@@ -26,7 +26,7 @@ use crate::{
     error::{AppError, AppResult},
     events::{self, Audience, ChangeKind},
     store::{
-        contributions::{self as store, Event},
+        contributions::{self as store, Actor, Event},
         initiatives,
     },
 };
@@ -77,23 +77,18 @@ fn submitted(subject: events::Subject, organisation_id: Option<Uuid>) -> events:
     )
 }
 
-/// Whether the account writes for the organisation that owns a contribution.
-fn is_author(account: &Account, organisation_id: Option<Uuid>) -> bool {
-    organisation_id.is_some() && account.organisation_id == organisation_id
-}
-
 /// Authors edit their organisation's work in DRAFT or CHANGES_REQUESTED; moderators edit
 /// anything, at any time (and it is logged).
 fn check_may_edit(
     caller: &Caller,
-    account: &Account,
+    author: &Author,
     organisation_id: Option<Uuid>,
     status: ModerationStatus,
 ) -> AppResult<()> {
     if caller.can(Capability::Moderate) {
         return Ok(());
     }
-    if !is_author(account, organisation_id) {
+    if !author.writes_for(organisation_id) {
         return Err(AppError::Forbidden(
             "only the partners of the organisation that wrote it may change it; propose a \
              change instead"
@@ -104,10 +99,10 @@ fn check_may_edit(
 }
 
 /// A new initiative, in DRAFT, owned by the caller's organisation.
-#[tracing::instrument(skip_all, fields(user_id = %account.id))]
+#[tracing::instrument(skip_all, fields(user_id = ?author.user_id, key_id = ?author.key_id))]
 pub async fn create_initiative(
     db: &DatabaseConnection,
-    account: &Account,
+    author: &Author,
     scope: &ContributionScope,
     changes: InitiativeChanges,
 ) -> AppResult<initiative::Model> {
@@ -118,13 +113,14 @@ pub async fn create_initiative(
     let txn = db.begin().await?;
     store::check_references(&txn, &changes, "input", None, scope).await?;
     let created =
-        store::insert_initiative(&txn, &changes, account.organisation_id, account.id, now).await?;
+        store::insert_initiative(&txn, &changes, author.organisation_id, author.user_id, now)
+            .await?;
     store::record_event(
         &txn,
         Event {
             subject_type: SubjectType::Initiative,
             subject_id: created.id,
-            actor_id: account.id,
+            actor: Actor::Author(author),
             action: ModerationAction::Create,
             from_status: None,
             to_status: Some(ModerationStatus::Draft),
@@ -147,11 +143,11 @@ pub async fn create_initiative(
 }
 
 /// Changes an initiative read at `expected_version`.
-#[tracing::instrument(skip_all, fields(user_id = %account.id, %id))]
+#[tracing::instrument(skip_all, fields(user_id = ?author.user_id, key_id = ?author.key_id, %id))]
 pub async fn update_initiative(
     db: &DatabaseConnection,
     caller: &Caller,
-    account: &Account,
+    author: &Author,
     scope: &ContributionScope,
     id: Uuid,
     expected_version: i32,
@@ -161,7 +157,7 @@ pub async fn update_initiative(
     let now = Utc::now();
     let txn = db.begin().await?;
     let current = visible_initiative(&txn, scope, id).await?;
-    check_may_edit(caller, account, current.organisation_id, current.status)?;
+    check_may_edit(caller, author, current.organisation_id, current.status)?;
     check_version("input.expectedVersion", expected_version, current.version)?;
     changes.check_period("input", Some(&current))?;
     if changes.is_empty() {
@@ -175,7 +171,7 @@ pub async fn update_initiative(
         Event {
             subject_type: SubjectType::Initiative,
             subject_id: id,
-            actor_id: account.id,
+            actor: Actor::Author(author),
             action: ModerationAction::Edit,
             from_status: Some(current.status),
             to_status: Some(current.status),
@@ -197,11 +193,11 @@ pub async fn update_initiative(
 }
 
 /// Submits (or resubmits) an initiative for moderation.
-#[tracing::instrument(skip_all, fields(user_id = %account.id, %id))]
+#[tracing::instrument(skip_all, fields(user_id = ?author.user_id, key_id = ?author.key_id, %id))]
 pub async fn submit_initiative(
     db: &DatabaseConnection,
     caller: &Caller,
-    account: &Account,
+    author: &Author,
     scope: &ContributionScope,
     id: Uuid,
     expected_version: i32,
@@ -209,7 +205,7 @@ pub async fn submit_initiative(
     let now = Utc::now();
     let txn = db.begin().await?;
     let current = visible_initiative(&txn, scope, id).await?;
-    if !is_author(account, current.organisation_id) && !caller.can(Capability::Moderate) {
+    if !author.writes_for(current.organisation_id) && !caller.can(Capability::Moderate) {
         return Err(AppError::Forbidden(
             "only the partners of the organisation that wrote it may submit it".to_owned(),
         ));
@@ -247,7 +243,7 @@ pub async fn submit_initiative(
         Event {
             subject_type: SubjectType::Initiative,
             subject_id: id,
-            actor_id: account.id,
+            actor: Actor::Author(author),
             action: ModerationAction::Submit,
             from_status: Some(current.status),
             to_status: Some(to),
@@ -271,10 +267,10 @@ pub async fn submit_initiative(
 
 /// Proposes a change to a published initiative, for the partners of an organisation
 /// linked to it. The initiative stays as it is until a moderator approves the proposal.
-#[tracing::instrument(skip_all, fields(user_id = %account.id, %id))]
+#[tracing::instrument(skip_all, fields(user_id = ?author.user_id, key_id = ?author.key_id, %id))]
 pub async fn propose_change(
     db: &DatabaseConnection,
-    account: &Account,
+    author: &Author,
     scope: &ContributionScope,
     id: Uuid,
     expected_version: i32,
@@ -296,7 +292,7 @@ pub async fn propose_change(
             current.status.as_str()
         )));
     }
-    let linked = match account.organisation_id {
+    let linked = match author.organisation_id {
         Some(organisation) => {
             current.organisation_id == Some(organisation)
                 || initiative_organisation::Entity::find()
@@ -322,8 +318,8 @@ pub async fn propose_change(
         &txn,
         &current,
         &changes,
-        account.organisation_id,
-        account.id,
+        author.organisation_id,
+        author.user_id,
         now,
     )
     .await?;
@@ -332,7 +328,7 @@ pub async fn propose_change(
         Event {
             subject_type: SubjectType::ChangeProposal,
             subject_id: proposal.id,
-            actor_id: account.id,
+            actor: Actor::Author(author),
             action: ModerationAction::Submit,
             from_status: None,
             to_status: Some(ModerationStatus::Submitted),
@@ -355,10 +351,10 @@ pub async fn propose_change(
 }
 
 /// A new experience, in DRAFT, about a published initiative.
-#[tracing::instrument(skip_all, fields(user_id = %account.id, %initiative_id))]
+#[tracing::instrument(skip_all, fields(user_id = ?author.user_id, key_id = ?author.key_id, %initiative_id))]
 pub async fn create_experience(
     db: &DatabaseConnection,
-    account: &Account,
+    author: &Author,
     scope: &ContributionScope,
     initiative_id: Uuid,
     changes: ExperienceChanges,
@@ -387,8 +383,8 @@ pub async fn create_experience(
         &txn,
         initiative_id,
         &changes,
-        account.organisation_id,
-        account.id,
+        author.organisation_id,
+        author.user_id,
         now,
     )
     .await?;
@@ -397,7 +393,7 @@ pub async fn create_experience(
         Event {
             subject_type: SubjectType::Experience,
             subject_id: created.id,
-            actor_id: account.id,
+            actor: Actor::Author(author),
             action: ModerationAction::Create,
             from_status: None,
             to_status: Some(ModerationStatus::Draft),
@@ -443,11 +439,11 @@ async fn visible_experience(
 
 /// Changes an experience's texts, or submits it (`submit`), at `expected_version`.
 #[allow(clippy::too_many_arguments)]
-#[tracing::instrument(skip_all, fields(user_id = %account.id, %id))]
+#[tracing::instrument(skip_all, fields(user_id = ?author.user_id, key_id = ?author.key_id, %id))]
 pub async fn update_experience(
     db: &DatabaseConnection,
     caller: &Caller,
-    account: &Account,
+    author: &Author,
     scope: &ContributionScope,
     id: Uuid,
     expected_version: i32,
@@ -459,7 +455,7 @@ pub async fn update_experience(
     let txn = db.begin().await?;
     let current = visible_experience(&txn, scope, id).await?;
     let (to, action) = if submit {
-        if !is_author(account, current.organisation_id) && !caller.can(Capability::Moderate) {
+        if !author.writes_for(current.organisation_id) && !caller.can(Capability::Moderate) {
             return Err(AppError::Forbidden(
                 "only the partners of the organisation that wrote it may submit it".to_owned(),
             ));
@@ -469,7 +465,7 @@ pub async fn update_experience(
             ModerationAction::Submit,
         )
     } else {
-        check_may_edit(caller, account, current.organisation_id, current.status)?;
+        check_may_edit(caller, author, current.organisation_id, current.status)?;
         (None, ModerationAction::Edit)
     };
     check_version("input.expectedVersion", expected_version, current.version)?;
@@ -479,7 +475,7 @@ pub async fn update_experience(
         Event {
             subject_type: SubjectType::Experience,
             subject_id: id,
-            actor_id: account.id,
+            actor: Actor::Author(author),
             action,
             from_status: Some(current.status),
             to_status: Some(updated.status),
@@ -533,7 +529,7 @@ pub async fn moderate(
     let event = |subject_type, subject_id, from, to| Event {
         subject_type,
         subject_id,
-        actor_id: account.id,
+        actor: Actor::Account(account),
         action: decision.action(),
         from_status: Some(from),
         to_status: Some(to),
@@ -659,7 +655,7 @@ async fn apply_proposal(
         Event {
             subject_type: SubjectType::Initiative,
             subject_id: initiative.id,
-            actor_id: account.id,
+            actor: Actor::Account(account),
             action: ModerationAction::Edit,
             from_status: Some(initiative.status),
             to_status: Some(initiative.status),

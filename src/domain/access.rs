@@ -29,6 +29,10 @@ pub enum Capability {
     ManagePersonalData,
     /// Register webhooks and read their deliveries.
     ManageWebhooks,
+    /// Create, list and revoke the API keys of one's own organisation.
+    ManageOwnOrganisationApiKeys,
+    /// Create, list and revoke the API keys of any organisation.
+    ManageApiKeysOfAnyOrganisation,
 }
 
 impl Capability {
@@ -39,13 +43,16 @@ impl Capability {
             Self::SeeAllContributions | Self::SeeAllContactDetails => {
                 matches!(role, Role::Moderator | Role::Admin)
             }
-            Self::SeeOwnOrganisationContributions | Self::Contribute => true,
+            Self::SeeOwnOrganisationContributions
+            | Self::Contribute
+            | Self::ManageOwnOrganisationApiKeys => true,
             Self::Moderate | Self::ManageThemes | Self::RecordMeetings => {
                 matches!(role, Role::Moderator | Role::Admin)
             }
-            Self::ManageReferenceData | Self::ManagePersonalData | Self::ManageWebhooks => {
-                role == Role::Admin
-            }
+            Self::ManageReferenceData
+            | Self::ManagePersonalData
+            | Self::ManageWebhooks
+            | Self::ManageApiKeysOfAnyOrganisation => role == Role::Admin,
         }
     }
 
@@ -63,6 +70,10 @@ impl Capability {
             Self::RecordMeetings => "record meetings (moderators and admins only)",
             Self::ManagePersonalData => "manage other people's personal data (admins only)",
             Self::ManageWebhooks => "manage webhooks (admins only)",
+            Self::ManageOwnOrganisationApiKeys => "manage its organisation's API keys",
+            Self::ManageApiKeysOfAnyOrganisation => {
+                "manage the API keys of every organisation (admins only)"
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod account;
+pub mod api_key;
 pub mod caller;
 pub mod contribution;
 pub mod erasure;

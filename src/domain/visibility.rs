@@ -21,10 +21,11 @@ impl ContributionScope {
         if caller.can(Capability::SeeAllContributions) {
             return Self::Everything;
         }
-        match caller.account() {
-            Some(account) if caller.can(Capability::SeeOwnOrganisationContributions) => account
-                .organisation_id
-                .map_or(Self::PublishedOnly, Self::PublishedAndOrganisation),
+        // A partner's organisation, or an API key's.
+        match caller.organisation_id() {
+            Some(own) if caller.can(Capability::SeeOwnOrganisationContributions) => {
+                Self::PublishedAndOrganisation(own)
+            }
             _ => Self::PublishedOnly,
         }
     }
@@ -68,8 +69,8 @@ impl AccountScope {
 }
 
 /// Whether the caller may read the e-mail and phone of a person whose account (if any) is
-/// `person_account`: PUBLIC to all, MEMBERS to any signed-in account, PRIVATE to moderators,
-/// admins and the person.
+/// `person_account`: PUBLIC to all, MEMBERS to any signed-in account (not to an API key: a
+/// tool is no member), PRIVATE to moderators, admins and the person.
 pub fn may_see_contact_details(
     caller: &Caller,
     visibility: ContactVisibility,

@@ -120,9 +120,10 @@ impl Audience {
         match self {
             Self::Public => true,
             _ if caller.can(Capability::Moderate) => true,
-            Self::Organisation(id) => caller
-                .account()
-                .is_some_and(|account| account.organisation_id == Some(id)),
+            Self::Organisation(id) => {
+                caller.organisation_id() == Some(id)
+                    && caller.can(Capability::SeeOwnOrganisationContributions)
+            }
             Self::Moderators => false,
         }
     }

@@ -16,7 +16,6 @@ use super::{
 use crate::{
     contributions,
     domain::{
-        access::Capability,
         contribution::{ExperienceChanges, InitiativeChanges, OrganisationLink, Patch},
         initiative_link::LinkChange,
     },
@@ -279,12 +278,12 @@ impl ContributionMutation {
         #[graphql(desc = "The new initiative.")] input: CreateInitiativeInput,
     ) -> Result<InitiativePayload> {
         let state = ctx.state()?;
-        let account = state.caller.require(Capability::Contribute)?;
+        let author = state.caller.require_author()?;
         let mut changes = input.fields.into_changes()?;
         changes.title = Some(input.title);
         changes.summary = Some(input.summary);
         let initiative =
-            contributions::create_initiative(&state.db, account, &state.scope, changes).await?;
+            contributions::create_initiative(&state.db, &author, &state.scope, changes).await?;
         Ok(InitiativePayload {
             initiative: initiative.into(),
         })
@@ -299,13 +298,13 @@ impl ContributionMutation {
         input: UpdateInitiativeInput,
     ) -> Result<InitiativePayload> {
         let state = ctx.state()?;
-        let account = state.caller.require(Capability::Contribute)?;
+        let author = state.caller.require_author()?;
         let id = GlobalId::parse_as(NodeKind::Initiative, "input.id", &input.id)?;
         let changes = input.changes.into_changes()?;
         let initiative = contributions::update_initiative(
             &state.db,
             &state.caller,
-            account,
+            &author,
             &state.scope,
             id,
             input.expected_version,
@@ -325,12 +324,12 @@ impl ContributionMutation {
         #[graphql(desc = "The initiative and the version read.")] input: SubmitInput,
     ) -> Result<InitiativePayload> {
         let state = ctx.state()?;
-        let account = state.caller.require(Capability::Contribute)?;
+        let author = state.caller.require_author()?;
         let id = GlobalId::parse_as(NodeKind::Initiative, "input.id", &input.id)?;
         let initiative = contributions::submit_initiative(
             &state.db,
             &state.caller,
-            account,
+            &author,
             &state.scope,
             id,
             input.expected_version,
@@ -351,12 +350,12 @@ impl ContributionMutation {
         input: ProposeInitiativeChangeInput,
     ) -> Result<ChangeProposalPayload> {
         let state = ctx.state()?;
-        let account = state.caller.require(Capability::Contribute)?;
+        let author = state.caller.require_author()?;
         let id = GlobalId::parse_as(NodeKind::Initiative, "input.id", &input.id)?;
         let changes = input.changes.into_changes()?;
         let proposal = contributions::propose_change(
             &state.db,
-            account,
+            &author,
             &state.scope,
             id,
             input.expected_version,
@@ -375,7 +374,7 @@ impl ContributionMutation {
         #[graphql(desc = "The new experience.")] input: CreateExperienceInput,
     ) -> Result<ExperiencePayload> {
         let state = ctx.state()?;
-        let account = state.caller.require(Capability::Contribute)?;
+        let author = state.caller.require_author()?;
         let initiative_id = GlobalId::parse_as(
             NodeKind::Initiative,
             "input.initiativeId",
@@ -383,7 +382,7 @@ impl ContributionMutation {
         )?;
         let experience = contributions::create_experience(
             &state.db,
-            account,
+            &author,
             &state.scope,
             initiative_id,
             ExperienceChanges {
@@ -406,12 +405,12 @@ impl ContributionMutation {
         input: UpdateExperienceInput,
     ) -> Result<ExperiencePayload> {
         let state = ctx.state()?;
-        let account = state.caller.require(Capability::Contribute)?;
+        let author = state.caller.require_author()?;
         let id = GlobalId::parse_as(NodeKind::Experience, "input.id", &input.id)?;
         let experience = contributions::update_experience(
             &state.db,
             &state.caller,
-            account,
+            &author,
             &state.scope,
             id,
             input.expected_version,
@@ -434,12 +433,12 @@ impl ContributionMutation {
         #[graphql(desc = "The experience and the version read.")] input: SubmitInput,
     ) -> Result<ExperiencePayload> {
         let state = ctx.state()?;
-        let account = state.caller.require(Capability::Contribute)?;
+        let author = state.caller.require_author()?;
         let id = GlobalId::parse_as(NodeKind::Experience, "input.id", &input.id)?;
         let experience = contributions::update_experience(
             &state.db,
             &state.caller,
-            account,
+            &author,
             &state.scope,
             id,
             input.expected_version,

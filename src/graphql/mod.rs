@@ -1,6 +1,7 @@
 //! The GraphQL schema: one module per domain area, each with its types and resolvers.
 //! Resolvers stay thin: parse the input, read the caller, call the store, map the result.
 
+pub mod api_key;
 pub mod authentication;
 pub mod changes;
 pub mod connection;
@@ -49,6 +50,7 @@ pub struct Query(
     personal_data::PersonalDataQuery,
     changes::ChangesQuery,
     webhook::WebhookQuery,
+    api_key::ApiKeyQuery,
 );
 
 /// Every mutation of the API.
@@ -63,6 +65,7 @@ pub struct Mutation(
     personal_data::PersonalDataMutation,
     webhook::WebhookMutation,
     notification::NotificationMutation,
+    api_key::ApiKeyMutation,
 );
 
 pub type CommunsSchema = Schema<Query, Mutation, subscription::Subscription>;

@@ -9,6 +9,7 @@ use entity::{
 };
 
 use super::{
+    api_key::ApiKeyActor,
     connection::{Connection, page_args},
     context::{ContextExt, RequestState, load_rows},
     enums::{AuditSubjectKind, ContributionKind, ModerationAction, ModerationStatus},
@@ -551,6 +552,15 @@ impl ModerationEvent {
         user(ctx, self.0.actor_id).await
     }
 
+    /// The API key a tool did it with (then there is no `actor`), for whoever reads the log.
+    async fn actor_key(&self, ctx: &Context<'_>) -> Result<Option<ApiKeyActor>> {
+        let Some(id) = self.0.api_key_id else {
+            return Ok(None);
+        };
+        let key = ctx.state()?.loaders.api_key().load_one(id).await?;
+        Ok(key.map(ApiKeyActor))
+    }
+
     /// When.
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)
@@ -777,9 +787,10 @@ impl ModerationQuery {
 }
 
 /// The contribution whose log `subject_id` asks for, if the caller may read it: signed-in
-/// callers only, BAD_USER_INPUT for an id of anything else than a contribution.
+/// callers (and API keys) only, BAD_USER_INPUT for an id of anything else than a
+/// contribution.
 async fn readable_log(state: &RequestState, subject_id: &ID) -> Result<Option<uuid::Uuid>> {
-    state.caller.require_account()?;
+    state.caller.require_credentials()?;
     let subject = GlobalId::parse("subjectId", subject_id)?;
     let owner = contribution_owner(state, subject).await?;
     Ok(owner

@@ -68,12 +68,13 @@ fn canonical(address: IpAddr) -> IpAddr {
     }
 }
 
-/// Requests per minute per client address and per account, in memory (each instance
-/// counts its own: behind a load balancer spreading N instances, a client gets up to N
-/// times the rate).
+/// Requests per minute per client address, per account and per API key, in memory (each
+/// instance counts its own: behind a load balancer spreading N instances, a client gets up
+/// to N times the rate).
 pub struct RateLimiter {
     per_address: Option<DefaultKeyedRateLimiter<IpAddr>>,
     per_account: Option<DefaultKeyedRateLimiter<Uuid>>,
+    per_key: Option<DefaultKeyedRateLimiter<Uuid>>,
     checks: AtomicU64,
 }
 
@@ -82,10 +83,15 @@ const CLEAN_UP_EVERY: u64 = 4096;
 
 impl RateLimiter {
     /// `0` turns a limit off.
-    pub fn new(per_address_per_minute: u32, per_account_per_minute: u32) -> Self {
+    pub fn new(
+        per_address_per_minute: u32,
+        per_account_per_minute: u32,
+        per_key_per_minute: u32,
+    ) -> Self {
         Self {
             per_address: limiter(per_address_per_minute),
             per_account: limiter(per_account_per_minute),
+            per_key: limiter(per_key_per_minute),
             checks: AtomicU64::new(0),
         }
     }
@@ -103,12 +109,17 @@ impl RateLimiter {
             .inspect_err(|_| monitoring::rate_limited(RateOf::Account))
     }
 
+    /// Counts a request made with the API key `key`; `Err` holds the seconds to wait.
+    pub fn check_key(&self, key: Uuid) -> Result<(), u64> {
+        check(self.per_key.as_ref(), &key).inspect_err(|_| monitoring::rate_limited(RateOf::Key))
+    }
+
     fn clean_up_now_and_then(&self) {
         if self.checks.fetch_add(1, Ordering::Relaxed) % CLEAN_UP_EVERY == CLEAN_UP_EVERY - 1 {
             for limiter in self.per_address.iter() {
                 limiter.retain_recent();
             }
-            for limiter in self.per_account.iter() {
+            for limiter in self.per_account.iter().chain(self.per_key.iter()) {
                 limiter.retain_recent();
             }
         }
@@ -179,7 +190,7 @@ mod tests {
 
     #[test]
     fn a_client_over_its_rate_is_told_when_to_come_back() {
-        let limiter = RateLimiter::new(2, 0);
+        let limiter = RateLimiter::new(2, 0, 0);
         let address: IpAddr = "192.0.2.1".parse().unwrap();
         assert!(limiter.check_address(address).is_ok());
         assert!(limiter.check_address(address).is_ok());
@@ -190,5 +201,6 @@ mod tests {
             limiter.check_account(Uuid::nil()).is_ok(),
             "no account limit"
         );
+        assert!(limiter.check_key(Uuid::nil()).is_ok(), "no key limit");
     }
 }

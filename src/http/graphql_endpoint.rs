@@ -233,7 +233,7 @@ impl RequestRefused {
 }
 
 /// Who the request comes from: anonymous without an `Authorization` header, the account
-/// of a valid bearer token, or a refusal.
+/// of a valid bearer token, the tool of a valid API key (`cmk_…`), or a refusal.
 async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, RequestRefused> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Caller::Anonymous);
@@ -504,9 +504,14 @@ async fn answer(
         Ok(caller) => caller,
         Err(refused) => return refused.respond(request_id, media),
     };
-    if let Some(account) = caller.account()
-        && let Err(seconds) = state.protection.rate_limiter.check_account(account.id)
-    {
+    // Each account, and each API key, counts against a rate of its own.
+    let rates = &state.protection.rate_limiter;
+    let over = match &caller {
+        Caller::Anonymous => Ok(()),
+        Caller::Account(account) => rates.check_account(account.id),
+        Caller::Key(key) => rates.check_key(key.id),
+    };
+    if let Err(seconds) = over {
         return RequestRefused::rate_limited(seconds).respond(request_id, media);
     }
     let origin = RequestOrigin { caller, client };
@@ -574,8 +579,9 @@ async fn run(
     let variables = request.variables.clone();
     let batches = BatchQueue::default();
     // Anonymous queries may read a standby: they see what was committed up to its lag. A
-    // signed-in caller always reads the primary, and so sees its own writes at once.
-    let db = if reading_only && origin.caller.account().is_none() {
+    // signed-in caller (or a tool with a key) always reads the primary, and so sees its own
+    // writes at once.
+    let db = if reading_only && origin.caller.is_anonymous() {
         &state.reads
     } else {
         &state.db

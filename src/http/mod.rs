@@ -162,6 +162,7 @@ impl Protection {
             rate_limiter: client::RateLimiter::new(
                 config.rate_limit_per_address,
                 config.rate_limit_per_account,
+                config.rate_limit_per_api_key,
             ),
             concurrency: guard::concurrency(config.max_concurrent_requests),
             body_limit_bytes: config.body_limit_bytes,

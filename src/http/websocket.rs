@@ -430,7 +430,8 @@ async fn stopped(mut stopping: watch::Receiver<bool>) {
 
 /// `connection_init`: its payload's `Authorization` (`Bearer <token>`) names the caller of
 /// the connection's subscriptions, checked as the HTTP endpoint checks the header; none is
-/// the public. A token that is not valid refuses the connection (4403).
+/// the public. A token that is not valid refuses the connection (4403), and so does any API
+/// key: keys are for HTTP requests, each checked on its own, never held open.
 async fn initialise(
     state: AppState,
     session: Arc<OnceLock<Session>>,

@@ -20,6 +20,7 @@ use uuid::Uuid;
 use super::{initiative_links, keyed::Keyed, search};
 use crate::{
     domain::{
+        caller::{Account, Author},
         contribution::{ExperienceChanges, InitiativeChanges},
         text::{slugify, sort_key},
         visibility::ContributionScope,
@@ -234,7 +235,8 @@ pub async fn insert_initiative(
     db: &impl ConnectionTrait,
     changes: &InitiativeChanges,
     organisation_id: Option<Uuid>,
-    author_id: Uuid,
+    // None when a tool writes with an API key.
+    author_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> AppResult<initiative::Model> {
     let id = Uuid::now_v7();
@@ -253,7 +255,7 @@ pub async fn insert_initiative(
         continuation: Set(None),
         status: Set(ModerationStatus::Draft),
         organisation_id: Set(organisation_id),
-        submitted_by: Set(Some(author_id)),
+        submitted_by: Set(author_id),
         submitted_at: Set(None),
         published_at: Set(None),
         version: Set(1),
@@ -345,14 +347,15 @@ pub async fn insert_experience(
     initiative_id: Uuid,
     changes: &ExperienceChanges,
     organisation_id: Option<Uuid>,
-    author_id: Uuid,
+    // None when a tool writes with an API key.
+    author_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> AppResult<experience::Model> {
     let id = Uuid::now_v7();
     experience::Entity::insert(experience::ActiveModel {
         id: Set(id),
         initiative_id: Set(initiative_id),
-        author_id: Set(Some(author_id)),
+        author_id: Set(author_id),
         organisation_id: Set(organisation_id),
         title: Set(changes.title.clone().unwrap_or_default()),
         body: Set(changes.body.clone().unwrap_or_default()),
@@ -418,7 +421,8 @@ pub async fn insert_proposal(
     initiative: &initiative::Model,
     changes: &InitiativeChanges,
     organisation_id: Option<Uuid>,
-    author_id: Uuid,
+    // None when a tool writes with an API key.
+    author_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> AppResult<change_proposal::Model> {
     let id = Uuid::now_v7();
@@ -427,7 +431,7 @@ pub async fn insert_proposal(
         id: Set(id),
         initiative_id: Set(initiative.id),
         organisation_id: Set(organisation_id),
-        author_id: Set(Some(author_id)),
+        author_id: Set(author_id),
         status: Set(ModerationStatus::Submitted),
         changes: Set(json),
         base_version: Set(initiative.version),
@@ -471,11 +475,30 @@ pub async fn set_proposal_status(
         .ok_or_else(|| AppError::internal("the updated proposal is missing"))
 }
 
+/// Who did what an entry of the audit log records.
+#[derive(Clone, Copy)]
+pub enum Actor<'a> {
+    /// A person: a moderator deciding, say.
+    Account(&'a Account),
+    /// The author of a contribution: a person, or a tool with its API key.
+    Author(&'a Author),
+}
+
+impl Actor<'_> {
+    /// The account, and the key, recorded.
+    fn recorded(self) -> (Option<Uuid>, Option<Uuid>) {
+        match self {
+            Self::Account(account) => (Some(account.id), None),
+            Self::Author(author) => (author.user_id, author.key_id),
+        }
+    }
+}
+
 /// One entry of the audit log.
 pub struct Event<'a> {
     pub subject_type: SubjectType,
     pub subject_id: Uuid,
-    pub actor_id: Uuid,
+    pub actor: Actor<'a>,
     pub action: ModerationAction,
     pub from_status: Option<ModerationStatus>,
     pub to_status: Option<ModerationStatus>,
@@ -489,11 +512,13 @@ pub async fn record_event(
     now: DateTime<Utc>,
 ) -> AppResult<moderation_event::Model> {
     let id = Uuid::now_v7();
+    let (actor_id, api_key_id) = event.actor.recorded();
     moderation_event::Entity::insert(moderation_event::ActiveModel {
         id: Set(id),
         subject_type: Set(event.subject_type),
         subject_id: Set(event.subject_id),
-        actor_id: Set(Some(event.actor_id)),
+        actor_id: Set(actor_id),
+        api_key_id: Set(api_key_id),
         action: Set(event.action),
         from_status: Set(event.from_status),
         to_status: Set(event.to_status),

@@ -132,6 +132,8 @@ const ORGANISATION_REFERENCES: &[Reference] = &[
     ),
     plain("experience", "organisation_id", "experiences"),
     plain("change_proposal", "organisation_id", "change proposals"),
+    // A merged organisation's keys go on acting for the organisation it became.
+    plain("api_key", "organisation_id", "API keys"),
 ];
 
 const MEETING_REFERENCES: &[Reference] = &[link(
@@ -374,6 +376,7 @@ pub async fn log_event<C: ConnectionTrait>(
         subject_type: Set(subject_type),
         subject_id: Set(subject_id),
         actor_id: Set(Some(actor_id)),
+        api_key_id: Set(None),
         action: Set(action),
         from_status: Set(None),
         to_status: Set(None),

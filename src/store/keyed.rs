@@ -26,6 +26,7 @@ macro_rules! keyed {
 }
 
 keyed!(
+    api_key,
     change_proposal,
     experience,
     initiative,

@@ -366,6 +366,8 @@ loaders! {
     /// Entries of the audit log, whoever asks: the resolver checks who may read them.
     moderation_event: ById<moderation_event::Entity> =
         |request| ById::new(&request.db, Condition::all());
+    /// API keys, whoever asks: the audit log shows only their names.
+    api_key: ById<api_key::Entity> = |request| ById::new(&request.db, Condition::all());
 
     /// An initiative's themes, territories and organisations (their ids), in one query.
     links_of_initiative: LinksOfInitiative = |request| LinksOfInitiative { db: request.db.clone() };

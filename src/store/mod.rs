@@ -1,6 +1,7 @@
 //! Reading the database: the queries that are more than one sea-orm call, the DataLoaders
 //! and their request-scoped batching, and opening and migrating the database.
 
+pub mod api_keys;
 pub mod batching;
 pub mod contributions;
 pub mod curation;

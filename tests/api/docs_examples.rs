@@ -38,6 +38,7 @@ async fn every_example_of_the_readme_and_the_api_tour_answers_as_shown() {
     examples.extend(examples_of("docs/frontends.md"));
     examples.extend(examples_of("docs/webhooks.md"));
     examples.extend(examples_of("docs/notifications.md"));
+    examples.extend(examples_of("docs/api-keys.md"));
     let mut checked = 0;
     for example in &examples {
         let answer = session.run(example).await;

@@ -6,6 +6,7 @@ mod helpers;
 
 mod access;
 mod accounts;
+mod api_keys;
 mod backups;
 mod change_stream;
 mod changes_feed;

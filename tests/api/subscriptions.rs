@@ -185,6 +185,40 @@ async fn a_connection_is_acknowledged_with_a_valid_token_or_none_and_closed_with
     }
 }
 
+/// API keys are for HTTP requests: a connection initialised with one is closed (4403),
+/// whether the key is valid or not.
+#[tokio::test]
+async fn a_connection_initialised_with_an_api_key_is_closed_valid_or_not() {
+    let app = TestApp::with_demo().await;
+    let partner = app
+        .account("afev@exemple.fr", Role::Partner, Some("afev"))
+        .await;
+    let organisation = app.id_of("organisation(slug: \"afev\")").await;
+    let created = app
+        .data_as(
+            &partner.token,
+            "mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }",
+            json!({ "input": { "organisationId": organisation, "name": "Site",
+                "scopes": ["READ_DRAFTS"],
+                "expiresAt": (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339() } }),
+        )
+        .await;
+    let key = created["createApiKey"]["secret"].as_str().unwrap();
+    let unknown = format!("cmk_{}_{}", uuid::Uuid::now_v7().simple(), "x".repeat(43));
+    for credential in [key, unknown.as_str()] {
+        let mut client = Client::open(&app).await.unwrap();
+        client.init(Some(credential)).await;
+        match client.receive(DELIVERY).await {
+            Some(Received::Closed(4403, reason)) => {
+                assert!(reason.contains("HTTP requests only"), "{reason}")
+            }
+            other => panic!("expected 4403, got {other:?}"),
+        }
+    }
+    // The same key works over HTTP.
+    app.data_as(key, "{ me { id } }", json!({})).await;
+}
+
 #[tokio::test]
 async fn an_approved_initiative_reaches_the_subscribers_whose_territories_contain_it() {
     let app = TestApp::with_demo().await;
