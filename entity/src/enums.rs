@@ -167,3 +167,14 @@ string_enum!(
         PartOf => "PART_OF",
     }
 );
+
+string_enum!(
+    /// Who made the change a revision of an initiative records.
+    RevisionRole {
+        Baseline => "BASELINE",
+        Partner => "PARTNER",
+        Tool => "TOOL",
+        Moderator => "MODERATOR",
+        Admin => "ADMIN",
+    }
+);

@@ -15,6 +15,7 @@ pub mod initiative_contact;
 pub mod initiative_link;
 pub mod initiative_meeting;
 pub mod initiative_organisation;
+pub mod initiative_revision;
 pub mod initiative_territory;
 pub mod initiative_theme;
 pub mod login_failure;

@@ -24,11 +24,15 @@ use crate::{
         account::Email,
         caller::Account,
         reference::{Name, OfficialCode, WebUrl, check_period, slug_from},
+        revision::Reviser,
         text::{person_sort_key, sort_key},
     },
     error::{AppError, AppResult},
     events,
-    store::curation::{self, ReferenceKind},
+    store::{
+        curation::{self, ReferenceKind},
+        revisions,
+    },
 };
 
 /// A change to an optional value: `None` leaves it, `Some(None)` clears it.
@@ -110,9 +114,12 @@ pub(crate) async fn delete_row<C: ConnectionTrait>(
                 ));
             }
             check_exists(db, kind, "input.replacementId", replacement).await?;
+            let revised = revisions_before_move(db, kind, id).await?;
             curation::move_references(db, kind, id, replacement).await?;
             curation::move_aliases(db, kind, id, replacement).await?;
             curation::add_alias(db, kind, slug, replacement).await?;
+            let comment = format!("the {} {slug} was replaced by another", kind.table());
+            revisions_after_move(db, actor, &revised, &comment).await?;
         }
         None => {
             refuse_if_referenced(db, kind, id).await?;
@@ -141,10 +148,13 @@ async fn merge_rows<C: ConnectionTrait>(
     merged: Uuid,
     merged_slug: &str,
 ) -> AppResult<()> {
+    let revised = revisions_before_move(db, kind, merged).await?;
     curation::move_references(db, kind, merged, kept).await?;
     curation::move_aliases(db, kind, merged, kept).await?;
     curation::delete(db, kind, merged).await?;
     curation::add_alias(db, kind, merged_slug, kept).await?;
+    let comment = format!("the {} {merged_slug} was merged into another", kind.table());
+    revisions_after_move(db, actor, &revised, &comment).await?;
     curation::log_event(
         db,
         kind.subject_type(),
@@ -154,6 +164,38 @@ async fn merge_rows<C: ConnectionTrait>(
         Some(format!("merged {merged} into this {}", kind.table())),
     )
     .await
+}
+
+/// The published initiatives whose history a move of the references to `from` changes,
+/// with their state before it kept as a baseline where they have no history yet.
+async fn revisions_before_move<C: ConnectionTrait>(
+    db: &C,
+    kind: ReferenceKind,
+    from: Uuid,
+) -> AppResult<Vec<Uuid>> {
+    let published = revisions::published_referring_to(db, kind, from).await?;
+    for initiative in &published {
+        revisions::keep_baseline(db, initiative).await?;
+    }
+    Ok(published
+        .into_iter()
+        .map(|initiative| initiative.id)
+        .collect())
+}
+
+/// A revision for each of the `revised` initiatives after a move of references.
+async fn revisions_after_move<C: ConnectionTrait>(
+    db: &C,
+    actor: &Account,
+    revised: &[Uuid],
+    comment: &str,
+) -> AppResult<()> {
+    let reviser = Reviser::writer(Some(actor.id), Some(actor.role), actor.organisation_id);
+    let now = Utc::now();
+    for id in revised {
+        revisions::record(db, *id, &reviser, Some(comment), now).await?;
+    }
+    Ok(())
 }
 
 /// The type name of `kind`'s nodes, as in global ids.

@@ -21,13 +21,14 @@ use crate::{
         caller::{Account, Author, Caller},
         contribution::{ExperienceChanges, InitiativeChanges},
         moderation::{self, Decision},
+        revision::Reviser,
         visibility::ContributionScope,
     },
     error::{AppError, AppResult},
     events::{self, Audience, ChangeKind},
     store::{
         contributions::{self as store, Actor, Event},
-        initiatives,
+        initiatives, revisions,
     },
 };
 
@@ -165,7 +166,9 @@ pub async fn update_initiative(
         return Ok(current);
     }
     store::check_references(&txn, &changes, "input", Some(id), scope).await?;
+    revisions::keep_baseline(&txn, &current).await?;
     let updated = store::change_initiative(&txn, &current, &changes, now).await?;
+    revisions::record(&txn, id, &Reviser::caller(caller), None, now).await?;
     store::record_event(
         &txn,
         Event {
@@ -542,6 +545,12 @@ pub async fn moderate(
             check_version("input.expectedVersion", expected_version, current.version)?;
             let to = decision.apply(current.status)?;
             let updated = store::set_initiative_status(&txn, &current, to, now).await?;
+            if to == ModerationStatus::Published {
+                // What its writers submitted becomes what the public sees.
+                let writer =
+                    revisions::writer(&txn, current.submitted_by, current.organisation_id).await?;
+                revisions::record(&txn, id, &writer, comment.as_deref(), now).await?;
+            }
             store::record_event(
                 &txn,
                 event(SubjectType::Initiative, id, current.status, to),
@@ -601,7 +610,7 @@ pub async fn moderate(
                 events::contribution_audience(current.organisation_id),
             ));
             if decision == Decision::Approve {
-                apply_proposal(&txn, account, &current, now).await?;
+                apply_proposal(&txn, account, &current, comment.as_deref(), now).await?;
                 changes.push(events::Change::new(
                     ChangeKind::InitiativeUpdated,
                     events::Subject::initiative(current.initiative_id),
@@ -624,10 +633,12 @@ pub async fn moderate(
 }
 
 /// Applies an approved proposal to its initiative, which must not have changed since.
+/// The revision it makes names the proposal's writer, with the moderator's `comment`.
 async fn apply_proposal(
     db: &impl ConnectionTrait,
     account: &Account,
     proposal: &change_proposal::Model,
+    comment: Option<&str>,
     now: chrono::DateTime<Utc>,
 ) -> AppResult<()> {
     let initiative =
@@ -649,7 +660,10 @@ async fn apply_proposal(
         &ContributionScope::Everything,
     )
     .await?;
+    revisions::keep_baseline(db, &initiative).await?;
     store::change_initiative(db, &initiative, &changes, now).await?;
+    let writer = revisions::writer(db, proposal.author_id, proposal.organisation_id).await?;
+    revisions::record(db, initiative.id, &writer, comment, now).await?;
     store::record_event(
         db,
         Event {

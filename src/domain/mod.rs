@@ -17,6 +17,7 @@ pub mod page;
 pub mod personal_data;
 pub mod reference;
 pub mod retry;
+pub mod revision;
 pub mod search;
 pub mod territory_file;
 pub mod text;

@@ -228,3 +228,21 @@ pub enum InitiativeLinkKind {
     /// A local piece of the other one, a wider programme.
     PartOf,
 }
+
+/// Who made the change a revision of an initiative records.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::RevisionRole")]
+pub enum RevisionRole {
+    /// No change: the initiative as it was when its history began (published before
+    /// revisions were kept, imported, or loaded with the demo).
+    Baseline,
+    /// A partner of one of its organisations (an approved change proposal, or the
+    /// submission a moderator published).
+    Partner,
+    /// A tool writing with an API key for its organisation.
+    Tool,
+    /// A moderator.
+    Moderator,
+    /// An admin (a moderator's edit, or a merge of the reference data it uses).
+    Admin,
+}

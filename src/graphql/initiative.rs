@@ -15,6 +15,7 @@ use super::{
     meeting::Meeting,
     organisation::Organisation,
     professional::Professional,
+    revision::InitiativeRevision,
     scalars::{Date, DateTime},
     territory::Territory,
     theme::Theme,
@@ -38,6 +39,22 @@ pub struct Initiative {
 }
 
 impl Initiative {
+    /// Whether the caller follows the moderation of the change `revision` records:
+    /// moderators, and the partners of the organisation it was made for or of the
+    /// initiative's own.
+    fn follows_revision(
+        &self,
+        state: &super::context::RequestState,
+        revision: &entity::initiative_revision::Model,
+    ) -> bool {
+        state
+            .caller
+            .may_follow_moderation_of(revision.organisation_id)
+            || state
+                .caller
+                .may_follow_moderation_of(self.model.organisation_id)
+    }
+
     /// The excerpt of the text where the list's search matched, if it was searched.
     fn search_snippet(&self) -> Option<String> {
         let search = self.search.as_deref()?;
@@ -322,6 +339,67 @@ impl Initiative {
     /// Only through initiatives the caller may see.
     async fn variants(&self, ctx: &Context<'_>) -> Result<Vec<Initiative>> {
         initiative_link::variants(ctx, self.model.id).await
+    }
+
+    /// Its history since it was first published, newest first: each change of what the
+    /// public sees (an approved change proposal, a moderator's edit, a merge of the
+    /// reference data it uses), with which fields changed, before and after.
+    async fn revisions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (1 to 100, 20 by default).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+    ) -> Result<Connection<InitiativeRevision>> {
+        let request = PageRequest::try_from(page_args(first, after, last, before))?;
+        let state = ctx.state()?;
+        let (page, total) = store::revisions::page(&state.db, self.model.id, request).await?;
+        // Each revision shows what it changed from the one before: read the one before the
+        // page's last too.
+        let wanted: Vec<i32> = page
+            .rows
+            .iter()
+            .map(|row| row.number - 1)
+            .filter(|number| !page.rows.iter().any(|row| row.number == *number))
+            .collect();
+        let mut earlier = store::revisions::numbered(&state.db, self.model.id, &wanted).await?;
+        earlier.extend(page.rows.iter().cloned());
+        let mut revisions = Vec::with_capacity(page.rows.len());
+        for row in &page.rows {
+            let previous = earlier.iter().find(|other| other.number == row.number - 1);
+            let follows = self.follows_revision(state, row);
+            revisions.push(InitiativeRevision::new(row.clone(), previous, follows)?);
+        }
+        let page = Page {
+            rows: revisions,
+            offset: page.offset,
+            has_next_page: page.has_next_page,
+            has_previous_page: page.has_previous_page,
+        };
+        Ok(Connection::new(page, total))
+    }
+
+    /// The revision `number` of its history (see `revisions`): the initiative as it was
+    /// then, for citations. Null when it has no such revision.
+    async fn revision(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The revision's number, from 1.")] number: i32,
+    ) -> Result<Option<InitiativeRevision>> {
+        let state = ctx.state()?;
+        let rows =
+            store::revisions::numbered(&state.db, self.model.id, &[number, number - 1]).await?;
+        let Some(row) = rows.iter().find(|row| row.number == number) else {
+            return Ok(None);
+        };
+        let previous = rows.iter().find(|row| row.number == number - 1);
+        let follows = self.follows_revision(state, row);
+        Ok(Some(InitiativeRevision::new(
+            row.clone(),
+            previous,
+            follows,
+        )?))
     }
 }
 

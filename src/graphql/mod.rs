@@ -23,6 +23,7 @@ pub mod organisation;
 pub mod personal_data;
 pub mod professional;
 pub mod reference_admin;
+pub mod revision;
 pub mod scalars;
 pub mod stats;
 pub mod subscription;

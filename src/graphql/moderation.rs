@@ -58,6 +58,16 @@ pub struct FieldChange {
     after: Option<String>,
 }
 
+impl FieldChange {
+    pub(super) fn new(field: &str, before: Option<String>, after: Option<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            before,
+            after,
+        }
+    }
+}
+
 fn joined(ids: impl IntoIterator<Item = String>) -> Option<String> {
     let list: Vec<String> = ids.into_iter().collect();
     (!list.is_empty()).then(|| list.join(", "))

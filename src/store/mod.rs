@@ -19,6 +19,7 @@ pub mod open_data;
 pub mod page;
 pub mod reference;
 pub mod reference_rows;
+pub mod revisions;
 pub mod search;
 pub mod sql;
 pub mod stats;

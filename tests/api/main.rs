@@ -43,6 +43,7 @@ mod reference;
 mod reference_admin;
 mod replicas;
 mod response_size;
+mod revisions;
 mod schema;
 mod search;
 mod similar;
