@@ -14,6 +14,7 @@
 //!
 //! Events hold ids and kinds, never personal data: who may see one is in its audience.
 
+pub mod consumer;
 pub mod feed;
 pub mod follower;
 pub mod listener;

@@ -37,14 +37,18 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     TransactionTrait,
 };
-use tokio::{sync::broadcast::error::RecvError, task::JoinHandle};
+use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use self::messages::{Contribution, ContributionKind, Rendered};
 use crate::{
     domain::notification::{Decision, NoticeKind, RETRY_DELAYS},
     error::AppResult,
-    events::{Audience, ChangeKind, ChangeStream, Committed, outbox},
+    events::{
+        Audience, ChangeKind, ChangeStream, Committed,
+        consumer::{self, Consumer, Pace},
+        outbox,
+    },
     store::{
         self,
         mail_notices::{CONSUMER, NewNotice},
@@ -104,64 +108,58 @@ const HANDOVER_PAGE: u64 = 200;
 /// Messages claimed at once by a replica.
 const CLAIMED_AT_ONCE: u64 = 8;
 
-/// The shortest sleep between two rounds.
-const MIN_WAIT: Duration = Duration::from_millis(100);
-
-/// The sleep after a round the database refused.
-const RETRY_AFTER_ERROR: Duration = Duration::from_secs(5);
-
-/// Hands changes over and sends messages until the task is aborted. It hands over when the
-/// replica's change stream reports changes, and sleeps until the next message is due (at
-/// most `settings.poll`), so that an idle replica sends no statement.
+/// Hands changes over and sends messages until the task is aborted (see
+/// [`consumer::run`]).
 pub fn start(
     db: DatabaseConnection,
     changes: ChangeStream,
     settings: Arc<MailSettings>,
 ) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mailer = match sender::Mailer::new(&settings) {
-            Ok(mailer) => mailer,
-            Err(error) => {
-                tracing::error!(%error, "SMTP_URL cannot be used: no e-mail is sent");
-                return;
-            }
-        };
-        let mut news = changes.subscribe();
-        // The first round hands over what was committed while no replica ran.
-        let mut changed = true;
-        loop {
-            let mut pending = false;
-            if changed && let Err(error) = hand_over(&db, &settings).await {
-                tracing::warn!(?error, "changes could not be handed over to e-mail notices");
-                pending = true;
-            }
-            if let Err(error) = sender::send_due(&db, &mailer, &settings).await {
-                tracing::warn!(?error, "e-mail notices could not be sent");
-            }
-            let wait = match store::mail_notices::next_due(&db).await {
-                Ok(Some(at)) => (at - Utc::now()).to_std().unwrap_or_default(),
-                Ok(None) => settings.poll,
-                Err(_) => RETRY_AFTER_ERROR,
-            }
-            .max(MIN_WAIT)
-            .min(settings.poll);
-            if pending {
-                tokio::time::sleep(RETRY_AFTER_ERROR.min(settings.poll)).await;
-                changed = true;
-                continue;
-            }
-            changed = tokio::select! {
-                received = news.recv() => match received {
-                    Ok(_) | Err(RecvError::Lagged(_)) => true,
-                    Err(RecvError::Closed) => {
-                        tokio::time::sleep(settings.poll).await;
-                        true
-                    }
-                },
-                () = tokio::time::sleep(wait) => false,
-            };
+    let mailer = match sender::Mailer::new(&settings) {
+        Ok(mailer) => mailer,
+        Err(error) => {
+            tracing::error!(%error, "SMTP_URL cannot be used: no e-mail is sent");
+            return tokio::spawn(async {});
         }
-    })
+    };
+    let pace = Pace {
+        poll: settings.poll,
+        wake: None,
+    };
+    consumer::run(
+        Notices {
+            db,
+            mailer,
+            settings,
+        },
+        changes,
+        pace,
+    )
+}
+
+/// E-mail notices as a consumer of the change stream.
+struct Notices {
+    db: DatabaseConnection,
+    mailer: sender::Mailer,
+    settings: Arc<MailSettings>,
+}
+
+impl Consumer for Notices {
+    fn name(&self) -> &'static str {
+        "e-mail notices"
+    }
+
+    async fn hand_over(&self) -> AppResult<()> {
+        hand_over(&self.db, &self.settings).await
+    }
+
+    async fn send_due(&self) -> AppResult<()> {
+        sender::send_due(&self.db, &self.mailer, &self.settings).await
+    }
+
+    async fn next_due(&self) -> AppResult<Option<DateTime<Utc>>> {
+        store::mail_notices::next_due(&self.db).await
+    }
 }
 
 /// Queues the messages owed for every change after the consumer's position.

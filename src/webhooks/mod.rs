@@ -18,17 +18,14 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{
     enums::ModerationStatus, experience, initiative, webhook, webhook_attempt, webhook_delivery,
 };
 use ipnet::IpNet;
 use sea_orm::{DatabaseConnection, EntityTrait, Set, TransactionTrait};
 use serde_json::{Value, json};
-use tokio::{
-    sync::{Notify, broadcast::error::RecvError},
-    task::JoinHandle,
-};
+use tokio::{sync::Notify, task::JoinHandle};
 
 use crate::{
     domain::{
@@ -38,7 +35,11 @@ use crate::{
         webhook::{RETRY_DELAYS, check_address, next_retry, signature},
     },
     error::{AppError, AppResult},
-    events::{Audience, ChangeKind, ChangeStream, Committed, outbox},
+    events::{
+        Audience, ChangeKind, ChangeStream, Committed,
+        consumer::{self, Consumer, Pace},
+        outbox,
+    },
     open_data::Publication,
     store::{self, webhooks::Outcome},
 };
@@ -81,65 +82,55 @@ const CLAIMED_AT_ONCE: u64 = 16;
 /// How long resolving an endpoint's name may take.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The shortest sleep between two rounds.
-const MIN_WAIT: Duration = Duration::from_millis(100);
-
-/// The sleep after a round the database refused.
-const RETRY_AFTER_ERROR: Duration = Duration::from_secs(5);
-
 /// The longest excerpt of an endpoint's answer kept.
 const EXCERPT_CHARS: usize = 300;
 
-/// Hands changes over and sends deliveries until the task is aborted. It hands over when
-/// the replica's change stream reports changes, and sleeps until the next delivery is due
-/// (at most `settings.poll`), so that an idle replica sends no statement.
+/// Hands changes over and sends deliveries until the task is aborted (see
+/// [`consumer::run`]); `settings.wake` wakes it for a redelivery.
 pub fn start(
     db: DatabaseConnection,
     changes: ChangeStream,
     publication: Arc<Publication>,
     settings: Arc<WebhookSettings>,
 ) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut news = changes.subscribe();
-        // The first round hands over what was committed while no replica ran.
-        let mut changed = true;
-        loop {
-            // What could not be handed over (the database away) is tried again next round.
-            let mut pending = false;
-            if changed && let Err(error) = hand_over(&db, &publication).await {
-                tracing::warn!(?error, "changes could not be handed over to webhooks");
-                pending = true;
-            }
-            if let Err(error) = send_due(&db, &settings).await {
-                tracing::warn!(?error, "webhook deliveries could not be sent");
-            }
-            let wait = match store::webhooks::next_due(&db).await {
-                Ok(Some(at)) => (at - Utc::now()).to_std().unwrap_or_default(),
-                Ok(None) => settings.poll,
-                Err(_) => RETRY_AFTER_ERROR,
-            }
-            // Never a busy loop, even when a due delivery could not be claimed.
-            .max(MIN_WAIT)
-            .min(settings.poll);
-            if pending {
-                tokio::time::sleep(RETRY_AFTER_ERROR.min(settings.poll)).await;
-                changed = true;
-                continue;
-            }
-            changed = tokio::select! {
-                received = news.recv() => match received {
-                    // A change, or so many that some were missed: hand over either way.
-                    Ok(_) | Err(RecvError::Lagged(_)) => true,
-                    Err(RecvError::Closed) => {
-                        tokio::time::sleep(settings.poll).await;
-                        true
-                    }
-                },
-                () = settings.wake.notified() => false,
-                () = tokio::time::sleep(wait) => false,
-            };
-        }
-    })
+    let pace = Pace {
+        poll: settings.poll,
+        wake: Some(settings.wake.clone()),
+    };
+    consumer::run(
+        Deliveries {
+            db,
+            publication,
+            settings,
+        },
+        changes,
+        pace,
+    )
+}
+
+/// Webhook deliveries as a consumer of the change stream.
+struct Deliveries {
+    db: DatabaseConnection,
+    publication: Arc<Publication>,
+    settings: Arc<WebhookSettings>,
+}
+
+impl Consumer for Deliveries {
+    fn name(&self) -> &'static str {
+        "webhook deliveries"
+    }
+
+    async fn hand_over(&self) -> AppResult<()> {
+        hand_over(&self.db, &self.publication).await
+    }
+
+    async fn send_due(&self) -> AppResult<()> {
+        send_due(&self.db, &self.settings).await
+    }
+
+    async fn next_due(&self) -> AppResult<Option<DateTime<Utc>>> {
+        store::webhooks::next_due(&self.db).await
+    }
 }
 
 /// Owes every public change after the consumer's position to the webhooks asking for it.
