@@ -30,8 +30,8 @@ fn error_field(body: &Value) -> &str {
         .unwrap_or_else(|| panic!("a field error: {body}"))
 }
 
-/// A draft of `account` on the territories of these slugs, with the fields of `extra`: its
-/// id.
+/// A draft of `account` on a theme and the territories of these slugs, with the fields of
+/// `extra`: its id.
 async fn draft_on(
     app: &TestApp,
     account: &TestAccount,
@@ -44,6 +44,7 @@ async fn draft_on(
         .map(|slug| ("territory", *slug))
         .collect();
     let mut input = json!({ "title": title, "summary": format!("Résumé : {title}"),
+        "themeIds": ids(app, &[("theme", "aide-alimentaire")]).await,
         "territoryIds": ids(app, &lookups).await });
     for (key, value) in extra.as_object().unwrap() {
         input[key] = value.clone();
@@ -217,8 +218,8 @@ async fn a_place_follows_its_territorys_point_unless_its_writer_gave_one() {
     let moved = app
         .query_as(
             &admin.token,
-            "mutation ($id: ID!) { updateTerritory(input: { id: $id, latitude: 49.133_3,
-                longitude: 6.166_6 }) { territory { latitude } } }",
+            "mutation ($id: ID!) { updateTerritory(input: { id: $id, latitude: 49.1333,
+                longitude: 6.1666 }) { territory { latitude } } }",
             json!({ "id": metz }),
         )
         .await;
@@ -423,5 +424,40 @@ async fn a_place_proposed_for_a_published_initiative_waits_for_moderation() {
     assert_eq!(
         place_as(&app, &partner, &id).await,
         json!({ "latitude": 49.101, "longitude": 6.159, "explicit": true })
+    );
+}
+
+#[tokio::test]
+async fn a_territory_file_with_points_moves_the_places_of_the_initiatives_on_them() {
+    let app = TestApp::with_demo().await;
+    let partner = app
+        .account("afev@exemple.fr", Role::Partner, Some("afev"))
+        .await;
+    let id = draft_on(&app, &partner, "Dans le Bas-Rhin", &["bas-rhin"], json!({})).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("departements.csv");
+    std::fs::write(
+        &file,
+        "DEP;REG;LIBELLE;LATITUDE;LONGITUDE\n67;44;Bas-Rhin;48,5839;7,7462\n",
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_communs"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("DATA_DIR", dir.path())
+        .env("DATABASE_URL", &app.database_url)
+        .current_dir(dir.path())
+        .arg("import-territories")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("1 points moved"),
+        "{output:?}"
+    );
+    assert_eq!(
+        place_as(&app, &partner, &id).await,
+        json!({ "latitude": 48.584, "longitude": 7.746, "explicit": false })
     );
 }
