@@ -114,7 +114,7 @@ pub fn build(seed: u64, size: Size) -> Catalogue {
 /// France (those of Grand Est in its north-east), the territories below each around the
 /// one they lie in; regions have none.
 fn place(catalogue: &mut Catalogue, seed: u64) {
-    let mut rng = Rng::with_seed(seed ^ 0x6d61_70);
+    let mut rng = Rng::with_seed(seed ^ 0x006d_6170);
     let parent_of: HashMap<Uuid, Uuid> = catalogue
         .territory_parents
         .iter()
