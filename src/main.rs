@@ -251,13 +251,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
             } else {
                 println!(
                     "{} created, {} renamed, {} valid again, {} no longer valid, \
-                     {} links added, {} links removed",
+                     {} links added, {} links removed, {} points moved",
                     report.created,
                     report.renamed,
                     report.revalidated,
                     report.expired,
                     report.links_added,
                     report.links_removed,
+                    report.moved,
                 );
             }
             for (reason, count) in &left_out {

@@ -4,7 +4,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use communs::domain::text::{person_sort_key, slugify, sort_key};
+use communs::domain::{
+    place::derived,
+    text::{person_sort_key, slugify, sort_key},
+};
 use entity::{
     enums::{
         Audience, ContactVisibility, MeetingFormat, ModerationStatus, OrganisationKind,
@@ -100,7 +103,87 @@ pub fn build(seed: u64, size: Size) -> Catalogue {
     builder.professionals(size.professionals);
     builder.meetings(size.meetings);
     builder.initiatives(size.initiatives);
-    builder.catalogue
+    let mut catalogue = builder.catalogue;
+    place(&mut catalogue, seed);
+    catalogue
+}
+
+/// Gives the territories points and the initiatives the places Communs derives from them
+/// (`domain::place::derived`), for the map. The points come from their own generator, so
+/// the rest of the catalogue is the same as without them. Departments lie in metropolitan
+/// France (those of Grand Est in its north-east), the territories below each around the
+/// one they lie in; regions have none.
+fn place(catalogue: &mut Catalogue, seed: u64) {
+    let mut rng = Rng::with_seed(seed ^ 0x006d_6170);
+    let parent_of: HashMap<Uuid, Uuid> = catalogue
+        .territory_parents
+        .iter()
+        .map(|link| (link.child_id, link.parent_id))
+        .collect();
+    let region_of_grand_est = catalogue
+        .territories
+        .iter()
+        .find(|territory| {
+            territory.kind == TerritoryKind::Region
+                && territory.official_code.as_deref() == Some("44")
+        })
+        .map(|territory| territory.id);
+    let mut points: HashMap<Uuid, (f64, f64)> = HashMap::new();
+    let mut between = |from: f64, to: f64| from + rng.f64() * (to - from);
+    // Parents come before their children in the list.
+    for territory in &mut catalogue.territories {
+        let parent = parent_of
+            .get(&territory.id)
+            .and_then(|parent| points.get(parent).copied());
+        let spread = match territory.kind {
+            TerritoryKind::Region => continue,
+            TerritoryKind::Department => {
+                let grand_est = parent_of.get(&territory.id) == region_of_grand_est.as_ref();
+                let point = if grand_est {
+                    (between(47.6, 49.9), between(4.0, 7.6))
+                } else {
+                    (between(43.2, 50.6), between(-1.8, 7.0))
+                };
+                territory.latitude = Some(point.0);
+                territory.longitude = Some(point.1);
+                points.insert(territory.id, point);
+                continue;
+            }
+            TerritoryKind::Intercommunality => 0.25,
+            TerritoryKind::Municipality => 0.15,
+            _ => 0.02,
+        };
+        let Some((latitude, longitude)) = parent else {
+            continue;
+        };
+        let point = (
+            latitude + between(-spread, spread),
+            longitude + between(-spread, spread),
+        );
+        territory.latitude = Some(point.0);
+        territory.longitude = Some(point.1);
+        points.insert(territory.id, point);
+    }
+    let kinds: HashMap<Uuid, TerritoryKind> = catalogue
+        .territories
+        .iter()
+        .map(|territory| (territory.id, territory.kind))
+        .collect();
+    let mut on: HashMap<Uuid, Vec<(TerritoryKind, f64, f64)>> = HashMap::new();
+    for link in &catalogue.initiative_territories {
+        if let Some((latitude, longitude)) = points.get(&link.territory_id) {
+            on.entry(link.initiative_id).or_default().push((
+                kinds[&link.territory_id],
+                *latitude,
+                *longitude,
+            ));
+        }
+    }
+    for initiative in &mut catalogue.initiatives {
+        let place = derived(on.remove(&initiative.id).unwrap_or_default());
+        initiative.latitude = place.map(|point| point.latitude());
+        initiative.longitude = place.map(|point| point.longitude());
+    }
 }
 
 /// A fixed instant: generated rows are dated from it, not from the clock.
@@ -579,6 +662,10 @@ impl Builder {
                 submitted_at: (status != ModerationStatus::Draft).then_some(written),
                 published_at,
                 version: 1,
+                // Derived from its territories once they are all chosen (see `place`).
+                latitude: None,
+                longitude: None,
+                place_explicit: false,
                 created_at: written - Duration::days(3),
                 updated_at: written,
             });

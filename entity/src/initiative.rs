@@ -1,7 +1,7 @@
 use crate::enums::ModerationStatus;
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "initiative")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -26,6 +26,12 @@ pub struct Model {
     pub submitted_at: Option<DateTimeUtc>,
     pub published_at: Option<DateTimeUtc>,
     pub version: i32,
+    /// Where it is on a map, rounded to 3 decimals: the writer's point when
+    /// `place_explicit`, else derived from its territories' points (null when none has one).
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// Whether the writer gave the point, rather than it coming from the territories.
+    pub place_explicit: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -11,10 +11,11 @@ pub mod territory_import;
 use chrono::{NaiveDate, Utc};
 use entity::{
     enums::{ContactVisibility, ModerationAction, OrganisationKind, TerritoryKind},
-    organisation, position, professional, territory, territory_parent, theme, user,
+    initiative_territory, organisation, position, professional, territory, territory_parent, theme,
+    user,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
     TransactionTrait,
 };
 use uuid::Uuid;
@@ -31,7 +32,7 @@ use crate::{
     events,
     store::{
         curation::{self, ReferenceKind},
-        revisions,
+        places, revisions,
     },
 };
 
@@ -1140,6 +1141,9 @@ pub async fn update_territory(
     }
     let row = save_territory(&txn, id, Some(&found), found.clone().into(), fields).await?;
     let updated = territory::Entity::update(row).exec(&txn).await?;
+    if (updated.latitude, updated.longitude) != (found.latitude, found.longitude) {
+        places::refresh_on_territories(&txn, &[id]).await?;
+    }
     record_reference_changes(&txn, ReferenceKind::Territory, &[id]).await?;
     txn.commit().await?;
     Ok(updated)
@@ -1166,6 +1170,14 @@ pub async fn delete_territory(
             "the replacement lies within the territory deleted",
         ));
     }
+    // Their places move with the territory gone (or its replacement).
+    let placed: Vec<Uuid> = initiative_territory::Entity::find()
+        .select_only()
+        .column(initiative_territory::Column::InitiativeId)
+        .filter(initiative_territory::Column::TerritoryId.eq(id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
     delete_row(
         &txn,
         actor,
@@ -1174,6 +1186,7 @@ pub async fn delete_territory(
         replacement,
     )
     .await?;
+    places::refresh(&txn, &placed).await?;
     // A contained territory moved to the replacement may now be listed under it twice.
     territory_parent::Entity::delete_many()
         .filter(territory_parent::Column::ChildId.eq(id))

@@ -6,7 +6,8 @@
 //! it); this is skipped when lines are malformed. The parents of the kind the file gives (the region of a department, the
 //! department of a municipality, the intercommunality of a municipality, the
 //! municipalities of a QPV) are replaced by the file's. A second import of the same file
-//! changes nothing.
+//! changes nothing. A file with `latitude` and `longitude` columns also sets the
+//! territories' points, and the places of the initiatives on them follow.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -17,13 +18,14 @@ use uuid::Uuid;
 
 use crate::{
     domain::{
+        place::Point,
         reference::slug_from,
         territory_file::{Malformed, TerritoryFile},
         text::sort_key,
     },
     error::AppResult,
     events,
-    store::curation::ReferenceKind,
+    store::{curation::ReferenceKind, places},
 };
 
 /// Rows written per statement.
@@ -43,6 +45,9 @@ pub struct ImportReport {
     pub expired: usize,
     pub links_added: usize,
     pub links_removed: usize,
+    /// Territories whose point the file gives anew (the places of their initiatives
+    /// follow).
+    pub moved: usize,
     pub malformed: Vec<Malformed>,
     /// Lines naming a parent that is not in the database (import the bigger areas first).
     pub unknown_parents: Vec<(usize, String)>,
@@ -57,6 +62,7 @@ impl ImportReport {
             + self.expired
             + self.links_added
             + self.links_removed
+            + self.moved
             == 0
     }
 }
@@ -67,6 +73,7 @@ struct Wanted {
     name: String,
     parent_kind: Option<TerritoryKind>,
     parent_codes: BTreeSet<String>,
+    point: Option<Point>,
 }
 
 /// Slugs in use, to give new and renamed territories unique ones without a query each.
@@ -114,8 +121,10 @@ pub async fn import(
             name: line.name.clone(),
             parent_kind: line.parent_kind,
             parent_codes: BTreeSet::new(),
+            point: None,
         });
         entry.name.clone_from(&line.name);
+        entry.point = line.point.or(entry.point);
         entry.parent_codes.extend(line.parent_codes.iter().cloned());
         if let Some(member) = &line.member {
             members.push((line.line, member.clone(), line.code.clone()));
@@ -140,6 +149,8 @@ pub async fn import(
     let now = Utc::now();
     // Every territory created or changed, for the change stream.
     let mut changed: BTreeSet<Uuid> = BTreeSet::new();
+    // Territories whose point changed: the places of their initiatives follow.
+    let mut moved: Vec<Uuid> = Vec::new();
 
     // Territories: create, rename, make valid again.
     let mut codes: Vec<&String> = wanted.keys().collect();
@@ -151,7 +162,11 @@ pub async fn import(
             Some(existing) => {
                 let renamed = existing.name != item.name;
                 let revalidated = existing.valid_to.is_some();
-                if !renamed && !revalidated {
+                let point = item
+                    .point
+                    .map(|point| (Some(point.latitude()), Some(point.longitude())))
+                    .filter(|point| *point != (existing.latitude, existing.longitude));
+                if !renamed && !revalidated && point.is_none() {
                     continue;
                 }
                 let mut row: territory::ActiveModel = existing.clone().into();
@@ -174,6 +189,11 @@ pub async fn import(
                     row.valid_to = Set(None);
                     report.revalidated += 1;
                 }
+                if let Some((latitude, longitude)) = point {
+                    row.latitude = Set(latitude);
+                    row.longitude = Set(longitude);
+                    moved.push(existing.id);
+                }
                 row.updated_at = Set(now);
                 let updated = territory::Entity::update(row).exec(&txn).await?;
                 changed.insert(updated.id);
@@ -187,8 +207,8 @@ pub async fn import(
                     slug: slugs.allocate(&item.name, code),
                     kind,
                     official_code: Some(code.clone()),
-                    latitude: None,
-                    longitude: None,
+                    latitude: item.point.map(|point| point.latitude()),
+                    longitude: item.point.map(|point| point.longitude()),
                     valid_from: None,
                     valid_to: None,
                     created_at: now,
@@ -315,6 +335,8 @@ pub async fn import(
             .exec(&txn)
             .await?;
     }
+    report.moved = moved.len();
+    places::refresh_on_territories(&txn, &moved).await?;
     let changed: Vec<Uuid> = changed.into_iter().collect();
     events::record(
         &txn,

@@ -22,6 +22,8 @@ const LOCKDOWN: Option<&str> = Some("Confinement COVID-19 (printemps 2020)");
 /// present as responses to it.
 const LOCKDOWN_START: Option<&str> = Some("2020-03-17");
 
+/// The points are those of each territory's chief town (*chef-lieu*), so an initiative on a
+/// department sits at its prefecture; the region has none: it is too wide to place anything.
 pub static TERRITORIES: &[DemoTerritory] = &[
     DemoTerritory {
         slug: "grand-est",
@@ -38,8 +40,8 @@ pub static TERRITORIES: &[DemoTerritory] = &[
         kind: TerritoryKind::Department,
         official_code: Some("51"),
         parents: &["grand-est"],
-        latitude: None,
-        longitude: None,
+        latitude: Some(48.957),
+        longitude: Some(4.363),
     },
     DemoTerritory {
         slug: "meurthe-et-moselle",
@@ -47,8 +49,8 @@ pub static TERRITORIES: &[DemoTerritory] = &[
         kind: TerritoryKind::Department,
         official_code: Some("54"),
         parents: &["grand-est"],
-        latitude: None,
-        longitude: None,
+        latitude: Some(48.692),
+        longitude: Some(6.184),
     },
     DemoTerritory {
         slug: "moselle",
@@ -56,8 +58,8 @@ pub static TERRITORIES: &[DemoTerritory] = &[
         kind: TerritoryKind::Department,
         official_code: Some("57"),
         parents: &["grand-est"],
-        latitude: None,
-        longitude: None,
+        latitude: Some(49.119),
+        longitude: Some(6.176),
     },
     DemoTerritory {
         slug: "bas-rhin",
@@ -65,8 +67,8 @@ pub static TERRITORIES: &[DemoTerritory] = &[
         kind: TerritoryKind::Department,
         official_code: Some("67"),
         parents: &["grand-est"],
-        latitude: None,
-        longitude: None,
+        latitude: Some(48.573),
+        longitude: Some(7.752),
     },
     DemoTerritory {
         slug: "metz-metropole",
@@ -74,8 +76,8 @@ pub static TERRITORIES: &[DemoTerritory] = &[
         kind: TerritoryKind::Intercommunality,
         official_code: Some("200039865"),
         parents: &["moselle"],
-        latitude: None,
-        longitude: None,
+        latitude: Some(49.119),
+        longitude: Some(6.176),
     },
     // Not named in the minutes, but Illkirch-Graffenstaden belongs to it: it lets a filter on
     // the Strasbourg conurbation find the Illkirch-Graffenstaden participant.
@@ -85,8 +87,8 @@ pub static TERRITORIES: &[DemoTerritory] = &[
         kind: TerritoryKind::Intercommunality,
         official_code: Some("246700488"),
         parents: &["bas-rhin"],
-        latitude: None,
-        longitude: None,
+        latitude: Some(48.573),
+        longitude: Some(7.752),
     },
     DemoTerritory {
         slug: "chalons-en-champagne",

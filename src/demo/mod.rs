@@ -437,6 +437,9 @@ async fn load_in(txn: &DatabaseTransaction, key: &ErasureKey) -> AppResult<DemoR
                 submitted_at: Set(None),
                 published_at: Set(Some(now)),
                 version: Set(1),
+                latitude: Set(None),
+                longitude: Set(None),
+                place_explicit: Set(false),
                 created_at: Set(now),
                 updated_at: Set(now),
             },
@@ -515,6 +518,8 @@ async fn load_in(txn: &DatabaseTransaction, key: &ErasureKey) -> AppResult<DemoR
             events::Audience::Public,
         ));
     }
+    // Their places come from their territories' points, as for any initiative written.
+    store::places::refresh_all(txn).await?;
     for demo in dataset::LINKS {
         let from = resolve(&initiatives, "initiative", demo.from)?;
         let to = resolve(&initiatives, "initiative", demo.to)?;

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::{
     initiative_link::{self, LinkChange},
     input_text::{Lines, check_characters},
+    place::Point,
 };
 use crate::error::AppError;
 
@@ -78,6 +79,10 @@ pub struct InitiativeChanges {
     pub audiences: Option<Vec<Audience>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<LinkChange>>,
+    /// A point the writer gives, already rounded; clearing it returns to the point of the
+    /// territories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<Patch<Point>>,
 }
 
 fn check_length(field: &str, text: &str, max: usize) -> Result<(), AppError> {

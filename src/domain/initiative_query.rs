@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use entity::enums::{Audience, InitiativeLinkKind};
 use uuid::Uuid;
 
-use super::search::Search;
+use super::{place::BoundingBox, search::Search};
 use crate::error::AppError;
 
 /// A validated initiative filter. Empty lists mean "no constraint".
@@ -26,6 +26,8 @@ pub struct InitiativeFilter {
     pub started: DateRange,
     /// Initiatives linked to this one, whichever holds the link.
     pub linked_to: Option<LinkedTo>,
+    /// Initiatives whose place is inside this box.
+    pub within: Option<BoundingBox>,
 }
 
 /// Initiatives linked to `id`, in either direction, by links of `kinds` (any kind when

@@ -15,6 +15,7 @@ pub mod moderation;
 pub mod notification;
 pub mod page;
 pub mod personal_data;
+pub mod place;
 pub mod reference;
 pub mod retry;
 pub mod revision;

@@ -29,6 +29,10 @@ pub struct Snapshot {
     pub organisations: Vec<(Uuid, OrganisationRole)>,
     pub audiences: Vec<Audience>,
     pub meeting_ids: Vec<Uuid>,
+    /// The point its writer gave, as `latitude, longitude`; none when its place is its
+    /// territories' (which the territories already tell).
+    #[serde(default)]
+    pub place: Option<String>,
 }
 
 /// A field a revision can change, named as in the API's `InitiativeChangesInput`.
@@ -47,11 +51,12 @@ pub enum Field {
     Organisations,
     Audiences,
     MeetingIds,
+    Place,
 }
 
 impl Field {
     /// Every field, in the order the API lists them.
-    pub const ALL: [Field; 13] = [
+    pub const ALL: [Field; 14] = [
         Field::Title,
         Field::Summary,
         Field::Description,
@@ -65,6 +70,7 @@ impl Field {
         Field::Organisations,
         Field::Audiences,
         Field::MeetingIds,
+        Field::Place,
     ];
 
     /// The field's name in the API.
@@ -83,6 +89,7 @@ impl Field {
             Field::Organisations => "organisations",
             Field::Audiences => "audiences",
             Field::MeetingIds => "meetingIds",
+            Field::Place => "place",
         }
     }
 }
@@ -163,6 +170,7 @@ impl Snapshot {
             Field::Organisations => self.organisations == other.organisations,
             Field::Audiences => self.audiences == other.audiences,
             Field::MeetingIds => self.meeting_ids == other.meeting_ids,
+            Field::Place => self.place == other.place,
         }
     }
 

@@ -6,7 +6,10 @@
 
 use entity::enums::TerritoryKind;
 
-use super::reference::{Name, OfficialCode};
+use super::{
+    place::Point,
+    reference::{Name, OfficialCode},
+};
 
 /// Which official file it is, and the kind of territory each line describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +64,9 @@ pub struct TerritoryLine {
     /// For the intercommunality composition: the municipality of the line, which lies in
     /// the intercommunality `code`.
     pub member: Option<String>,
+    /// The territory's representative point, when the file has `latitude` and `longitude`
+    /// columns (the INSEE lists have none; files prepared from other sources may).
+    pub point: Option<Point>,
 }
 
 /// A line that could not be read.
@@ -232,7 +238,12 @@ pub fn read(text: &str) -> Result<TerritoryFile, String> {
             file.leave_out(reason);
             continue;
         }
-        match read_line(kind, &columns, &row, number) {
+        let parsed = read_line(kind, &columns, &row, number).and_then(|mut parsed| {
+            parsed.point =
+                point(&columns, &row).map_err(|message| (message, Some(parsed.code.clone())))?;
+            Ok(parsed)
+        });
+        match parsed {
             Ok(parsed) => file.lines.push(parsed),
             Err((message, code)) => file.malformed.push(Malformed {
                 line: number,
@@ -245,6 +256,30 @@ pub fn read(text: &str) -> Result<TerritoryFile, String> {
 }
 
 type LineError = (String, Option<String>);
+
+/// The point of a row, from its `latitude` and `longitude` columns when the file has them
+/// (a decimal comma is read as a point); a row with one of the two, or with a value out
+/// of range, is malformed.
+fn point(columns: &Columns, row: &[String]) -> Result<Option<Point>, String> {
+    let value = |column: &str| {
+        columns
+            .get(column, row)
+            .filter(|text| !text.is_empty())
+            .map(|text| {
+                text.replace(',', ".")
+                    .parse::<f64>()
+                    .map_err(|_| format!("the column {column} is not a number: {text}"))
+            })
+            .transpose()
+    };
+    match (value("latitude")?, value("longitude")?) {
+        (Some(latitude), Some(longitude)) => Point::parse("", latitude, longitude)
+            .map(Some)
+            .map_err(|error| error.public_message().trim_start_matches('.').to_owned()),
+        (None, None) => Ok(None),
+        _ => Err("a point needs both latitude and longitude".to_owned()),
+    }
+}
 
 fn code(
     columns: &Columns,
@@ -300,6 +335,7 @@ fn read_line(
                 parent_kind: None,
                 parent_codes: Vec::new(),
                 member: None,
+                point: None,
             }
         }
         FileKind::Departments => {
@@ -313,6 +349,7 @@ fn read_line(
                 parent_kind: Some(Region),
                 parent_codes: vec![region],
                 member: None,
+                point: None,
             }
         }
         FileKind::Municipalities => {
@@ -327,6 +364,7 @@ fn read_line(
                 parent_kind: Some(Department),
                 parent_codes: vec![department],
                 member: None,
+                point: None,
             }
         }
         FileKind::Intercommunalities => {
@@ -343,6 +381,7 @@ fn read_line(
                 parent_kind: Some(Department),
                 parent_codes: vec![department],
                 member: Some(member),
+                point: None,
             }
         }
         FileKind::PriorityNeighbourhoods => {
@@ -371,6 +410,7 @@ fn read_line(
                 parent_kind: Some(Municipality),
                 parent_codes: municipalities,
                 member: None,
+                point: None,
             }
         }
     })
@@ -426,6 +466,31 @@ mod tests {
             .collect();
         assert_eq!(refused, [(3, Some("11")), (4, Some("32")), (5, Some("53"))]);
         assert!(file.malformed[0].message.contains("libelle"));
+    }
+
+    #[test]
+    fn points_are_read_when_the_file_has_them() {
+        let file = read(
+            "DEP;REG;LIBELLE;LATITUDE;LONGITUDE\n\
+             67;44;Bas-Rhin;48,5734;7,7521\n\
+             57;44;Moselle;49.1193;6.1757\n\
+             54;44;Meurthe-et-Moselle;48.69;\n\
+             51;44;Marne;;\n\
+             88;44;Vosges;148.2;6.4\n",
+        )
+        .unwrap();
+        let points: Vec<_> = file.lines.iter().map(|line| line.point).collect();
+        assert_eq!(
+            points,
+            [
+                Some(Point::parse("", 48.573, 7.752).unwrap()),
+                Some(Point::parse("", 49.119, 6.176).unwrap()),
+                None
+            ]
+        );
+        let refused: Vec<usize> = file.malformed.iter().map(|m| m.line).collect();
+        assert_eq!(refused, [4, 6], "{:?}", file.malformed);
+        assert!(file.malformed[1].message.starts_with("latitude"));
     }
 
     #[test]

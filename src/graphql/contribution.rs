@@ -18,6 +18,7 @@ use crate::{
     domain::{
         contribution::{ExperienceChanges, InitiativeChanges, OrganisationLink, Patch},
         initiative_link::LinkChange,
+        place::Point,
     },
     error::AppError,
 };
@@ -40,6 +41,15 @@ pub struct InitiativeLinkInput {
     kind: InitiativeLinkKind,
     /// A few words on the link (at most 500 characters), e.g. « même action, à Illkirch ».
     note: Option<String>,
+}
+
+/// A point on the map, in degrees (WGS 84).
+#[derive(InputObject)]
+pub struct PointInput {
+    /// From -90 (south) to 90 (north).
+    latitude: f64,
+    /// From -180 (west) to 180 (east).
+    longitude: f64,
 }
 
 /// The fields of an initiative that a change may set. Fields left out stay as they are;
@@ -79,6 +89,12 @@ pub struct InitiativeChangesInput {
     /// VARIANT_OF said from one end only. On a published initiative, partners propose them
     /// with `proposeInitiativeChange`.
     links: Option<Vec<InitiativeLinkInput>>,
+    /// Where it is on the map, when its territories' point is not precise enough (a
+    /// neighbourhood of a large municipality). Rounded to 3 decimals (about 100 m), so that
+    /// no street address can be found from it. Null returns to the point of its
+    /// territories. On a published initiative, partners propose it with
+    /// `proposeInitiativeChange`.
+    place: MaybeUndefined<PointInput>,
 }
 
 fn text(value: MaybeUndefined<String>) -> Option<Patch<String>> {
@@ -148,7 +164,17 @@ impl InitiativeChangesInput {
                     .collect::<Result<Vec<_>, AppError>>()
             })
             .transpose()?;
+        let place = match self.place {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(Patch::Clear),
+            MaybeUndefined::Value(point) => Some(Patch::Set(Point::parse(
+                "input.place",
+                point.latitude,
+                point.longitude,
+            )?)),
+        };
         Ok(InitiativeChanges {
+            place,
             title: self.title,
             summary: self.summary,
             description: text(self.description),

@@ -14,6 +14,7 @@ pub mod initiative;
 pub mod initiative_link;
 pub mod input_policy;
 pub mod limits;
+pub mod map;
 pub mod meeting;
 pub mod meeting_admin;
 pub mod moderation;
@@ -39,6 +40,7 @@ use async_graphql::{MergedObject, SDLExportOptions, Schema};
 pub struct Query(
     node::NodeQuery,
     initiative::InitiativeQuery,
+    map::MapQuery,
     meeting::MeetingQuery,
     territory::TerritoryQuery,
     theme::ThemeQuery,

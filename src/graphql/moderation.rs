@@ -51,8 +51,9 @@ impl ChangeProposal {
 pub struct FieldChange {
     /// The field, named as in `InitiativeChangesInput` (`summary`, `themeIds`, ...).
     field: String,
-    /// Its current value (lists: global ids separated by commas; links: `KIND id (note)`);
-    /// null when empty.
+    /// Its current value (lists: global ids separated by commas; links: `KIND id (note)`;
+    /// place: `latitude, longitude`, null when it comes from the territories); null when
+    /// empty.
     before: Option<String>,
     /// The proposed value, in the same form; null to clear it.
     after: Option<String>,
@@ -213,6 +214,20 @@ async fn field_changes(
                     .iter()
                     .map(|l| link(l.kind, l.target_id, l.note.as_deref())),
             ),
+        });
+    }
+    if let Some(after) = &changes.place {
+        let point = |latitude: f64, longitude: f64| format!("{latitude}, {longitude}");
+        out.push(FieldChange {
+            field: "place".to_owned(),
+            before: current
+                .latitude
+                .zip(current.longitude)
+                .filter(|_| current.place_explicit)
+                .map(|(latitude, longitude)| point(latitude, longitude)),
+            after: after
+                .value()
+                .map(|place| point(place.latitude(), place.longitude())),
         });
     }
     if let Some(after) = &changes.audiences {

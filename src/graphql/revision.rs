@@ -158,6 +158,7 @@ fn shown(snapshot: &Snapshot, field: Field) -> Option<String> {
                 .collect();
             (!list.is_empty()).then(|| list.join(", "))
         }
+        Field::Place => snapshot.place.clone(),
         Field::Audiences => {
             let list: Vec<&str> = snapshot.audiences.iter().map(|a| a.as_str()).collect();
             (!list.is_empty()).then(|| list.join(", "))

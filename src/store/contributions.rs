@@ -17,11 +17,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{initiative_links, keyed::Keyed, search};
+use super::{initiative_links, keyed::Keyed, places, search};
 use crate::{
     domain::{
         caller::{Account, Author},
-        contribution::{ExperienceChanges, InitiativeChanges},
+        contribution::{ExperienceChanges, InitiativeChanges, Patch},
         text::{slugify, sort_key},
         visibility::ContributionScope,
     },
@@ -163,6 +163,21 @@ fn apply_fields(model: &mut initiative::ActiveModel, changes: &InitiativeChanges
     if let Some(patch) = &changes.continuation {
         model.continuation = Set(patch.value());
     }
+    match &changes.place {
+        Some(Patch::Set(point)) => {
+            model.latitude = Set(Some(point.latitude()));
+            model.longitude = Set(Some(point.longitude()));
+            model.place_explicit = Set(true);
+        }
+        // The territories' point is derived again once the links are written.
+        Some(Patch::Clear) => model.place_explicit = Set(false),
+        None => {}
+    }
+}
+
+/// Whether the changes may move the place derived from the territories.
+fn moves_derived_place(changes: &InitiativeChanges) -> bool {
+    changes.territory_ids.is_some() || matches!(changes.place, Some(Patch::Clear))
 }
 
 /// Replaces the link sets the changes carry.
@@ -259,6 +274,9 @@ pub async fn insert_initiative(
         submitted_at: Set(None),
         published_at: Set(None),
         version: Set(1),
+        latitude: Set(None),
+        longitude: Set(None),
+        place_explicit: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -267,6 +285,9 @@ pub async fn insert_initiative(
         .exec_without_returning(db)
         .await?;
     replace_links(db, id, changes, now).await?;
+    if moves_derived_place(changes) {
+        places::refresh(db, &[id]).await?;
+    }
     search::index_initiative(db, id).await?;
     initiative::Entity::find_by_id(id)
         .one(db)
@@ -313,7 +334,14 @@ pub async fn change_initiative(
     let updated = update_initiative_at(db, current.id, current.version, model, now).await?;
     replace_links(db, current.id, changes, now).await?;
     search::index_initiative(db, current.id).await?;
-    Ok(updated)
+    if !moves_derived_place(changes) {
+        return Ok(updated);
+    }
+    places::refresh(db, &[current.id]).await?;
+    initiative::Entity::find_by_id(current.id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal("the updated initiative is missing"))
 }
 
 /// Moves an initiative read at `current.version` to `to`, stamping submission and first

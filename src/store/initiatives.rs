@@ -23,6 +23,7 @@ use crate::{
     domain::{
         initiative_query::{InitiativeFilter, InitiativeOrder, InitiativeOrderField, LinkedTo},
         page::{PageRequest, Window},
+        place::BoundingBox,
         search::Search,
         visibility::ContributionScope,
     },
@@ -150,6 +151,9 @@ pub fn select(
     if let Some(linked) = &filter.linked_to {
         select = select.filter(linked_to(backend, scope, linked));
     }
+    if let Some(within) = &filter.within {
+        select = select.filter(inside(within));
+    }
     if let Some(from) = filter.started.from {
         select = select.filter(initiative::Column::StartedOn.gte(from));
     }
@@ -157,6 +161,19 @@ pub fn select(
         select = select.filter(initiative::Column::StartedOn.lte(to));
     }
     select
+}
+
+/// The initiatives whose place is inside the box; those without a place never are.
+pub fn inside(within: &BoundingBox) -> Condition {
+    let longitudes = within
+        .longitude_spans()
+        .into_iter()
+        .fold(Condition::any(), |any, (west, east)| {
+            any.add(initiative::Column::Longitude.between(west, east))
+        });
+    Condition::all()
+        .add(initiative::Column::Latitude.between(within.south, within.north))
+        .add(longitudes)
 }
 
 /// The initiatives linked to `linked.id` by links of its kinds, in either direction, when

@@ -17,6 +17,7 @@ pub mod memo;
 pub mod moderation_queue;
 pub mod open_data;
 pub mod page;
+pub mod places;
 pub mod reference;
 pub mod reference_rows;
 pub mod revisions;

@@ -68,6 +68,11 @@ pub async fn snapshot(db: &impl ConnectionTrait, row: &initiative::Model) -> App
             .collect(),
         audiences: audiences.into_iter().map(|row| row.audience).collect(),
         meeting_ids: meetings.into_iter().map(|row| row.meeting_id).collect(),
+        place: row
+            .latitude
+            .zip(row.longitude)
+            .filter(|_| row.place_explicit)
+            .map(|(latitude, longitude)| format!("{latitude}, {longitude}")),
     }
     .normalised())
 }

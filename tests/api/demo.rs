@@ -1,6 +1,6 @@
 //! The demo dataset: the 14 May 2020 meeting, faithfully.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, strings};
 
@@ -95,7 +95,7 @@ async fn every_initiative_of_the_minutes_is_published_and_linked_to_the_meeting(
     let data = app
         .data(&format!(
             "{{ {MEETING} {{ initiatives {{ title status themes {{ name }} territories {{ name }}
-                meetings {{ slug }} }} }} }}"
+                meetings {{ slug }} place {{ latitude longitude explicit }} }} }} }}"
         ))
         .await;
     let initiatives = data["meeting"]["initiatives"].as_array().unwrap();
@@ -114,7 +114,21 @@ async fn every_initiative_of_the_minutes_is_published_and_linked_to_the_meeting(
             initiative["meetings"][0]["slug"],
             "gouter-visio-dsu-grand-est-2020-05-14"
         );
+        // The minutes place most actions in the whole region, which has no point: only
+        // those on a department or below are on the map.
+        let on_the_region = initiative["territories"] == json!([{ "name": "Grand Est" }]);
+        assert_eq!(initiative["place"].is_null(), on_the_region, "{initiative}");
     }
+    let placed: Vec<_> = initiatives
+        .iter()
+        .filter(|initiative| !initiative["place"].is_null())
+        .map(|initiative| &initiative["place"])
+        .collect();
+    assert_eq!(
+        placed,
+        [&json!({ "latitude": 48.573, "longitude": 7.752, "explicit": false })],
+        "the CAF of the Bas-Rhin, at Strasbourg"
+    );
     let titles = strings(&data["meeting"]["initiatives"], "title").join(" | ");
     for told in [
         "club d'échecs",

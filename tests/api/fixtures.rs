@@ -112,6 +112,9 @@ pub async fn insert_initiative(db: &DatabaseConnection, new: NewInitiative<'_>) 
                 })
             })),
             version: Set(1),
+            latitude: Set(None),
+            longitude: Set(None),
+            place_explicit: Set(false),
             created_at: Set(now),
             updated_at: Set(now),
         },

@@ -28,6 +28,7 @@ mod input_policy;
 mod introspection;
 mod limits;
 mod logs;
+mod map;
 mod metrics;
 mod moderation;
 mod nodes;

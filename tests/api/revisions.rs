@@ -272,14 +272,20 @@ async fn a_moderators_edit_is_a_revision_and_a_change_of_contacts_alone_is_not()
         input["expectedVersion"] = json!(version);
         app.data_as(&moderator.token, UPDATE, json!({ "input": input }))
     };
-    edit(version, json!({ "summary": "Corrigé par la modération." })).await;
+    edit(
+        version,
+        json!({ "summary": "Corrigé par la modération.",
+            "place": { "latitude": 49.11963, "longitude": 6.17634 } }),
+    )
+    .await;
     edit(version + 1, json!({ "contactIds": [] })).await;
 
     let read = history(&app, Some(&moderator), &id).await;
     assert_eq!(read["totalCount"], 2, "{read}");
     assert_eq!(read["nodes"][0]["role"], "MODERATOR");
     assert_eq!(read["nodes"][0]["author"]["email"], "m@exemple.fr");
-    assert_eq!(fields(&read["nodes"][0]), ["summary"]);
+    assert_eq!(fields(&read["nodes"][0]), ["summary", "place"]);
+    assert_eq!(read["nodes"][0]["changes"][1]["after"], "49.12, 6.176");
 }
 
 #[tokio::test]
