@@ -16,6 +16,7 @@ mod m20261203_000001_webhooks;
 mod m20261203_000002_mail_notices;
 mod m20261203_000003_api_keys;
 mod m20261203_000004_initiative_links;
+mod m20261203_000005_duplicate_decisions;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000002_mail_notices::Migration),
             Box::new(m20261203_000003_api_keys::Migration),
             Box::new(m20261203_000004_initiative_links::Migration),
+            Box::new(m20261203_000005_duplicate_decisions::Migration),
         ]
     }
 }
