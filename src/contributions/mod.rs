@@ -3,6 +3,8 @@
 //! function is one transaction that checks the rules of `domain::moderation`, writes through
 //! `store::contributions` and appends the audit log.
 
+pub mod duplicates;
+
 use chrono::Utc;
 use entity::{
     change_proposal,
@@ -125,6 +127,7 @@ pub async fn create_initiative(
             from_status: None,
             to_status: Some(ModerationStatus::Draft),
             comment: None,
+            related_id: None,
         },
         now,
     )
@@ -176,6 +179,7 @@ pub async fn update_initiative(
             from_status: Some(current.status),
             to_status: Some(current.status),
             comment: None,
+            related_id: None,
         },
         now,
     )
@@ -248,6 +252,7 @@ pub async fn submit_initiative(
             from_status: Some(current.status),
             to_status: Some(to),
             comment: None,
+            related_id: None,
         },
         now,
     )
@@ -333,6 +338,7 @@ pub async fn propose_change(
             from_status: None,
             to_status: Some(ModerationStatus::Submitted),
             comment: None,
+            related_id: None,
         },
         now,
     )
@@ -398,6 +404,7 @@ pub async fn create_experience(
             from_status: None,
             to_status: Some(ModerationStatus::Draft),
             comment: None,
+            related_id: None,
         },
         now,
     )
@@ -480,6 +487,7 @@ pub async fn update_experience(
             from_status: Some(current.status),
             to_status: Some(updated.status),
             comment: None,
+            related_id: None,
         },
         now,
     )
@@ -534,6 +542,7 @@ pub async fn moderate(
         from_status: Some(from),
         to_status: Some(to),
         comment: comment.as_deref(),
+        related_id: None,
     };
     let mut changes = Vec::new();
     let decided = match subject {
@@ -660,6 +669,7 @@ async fn apply_proposal(
             from_status: Some(initiative.status),
             to_status: Some(initiative.status),
             comment: Some("change proposal approved"),
+            related_id: None,
         },
         now,
     )
