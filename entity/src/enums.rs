@@ -140,6 +140,8 @@ string_enum!(
         Merge => "MERGE",
         Erase => "ERASE",
         ChangeVisibility => "CHANGE_VISIBILITY",
+        // Duplicates.
+        NotDuplicate => "NOT_DUPLICATE",
     }
 );
 

@@ -24,6 +24,7 @@ pub mod meeting;
 pub mod meeting_participant;
 pub mod meeting_topic;
 pub mod moderation_event;
+pub mod not_duplicate;
 pub mod notification_setting;
 pub mod organisation;
 pub mod position;

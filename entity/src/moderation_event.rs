@@ -16,6 +16,9 @@ pub struct Model {
     pub from_status: Option<ModerationStatus>,
     pub to_status: Option<ModerationStatus>,
     pub comment: Option<String>,
+    /// The other initiative the event is about: the other half of a pair decided not
+    /// duplicates, the initiative merged into the subject.
+    pub related_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
 }
 

@@ -16,6 +16,7 @@ mod m20261203_000001_webhooks;
 mod m20261203_000002_mail_notices;
 mod m20261203_000003_api_keys;
 mod m20261203_000004_initiative_links;
+mod m20261203_000005_duplicate_decisions;
 mod m20261203_000006_initiative_places;
 mod m20261203_000007_initiative_revisions;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000002_mail_notices::Migration),
             Box::new(m20261203_000003_api_keys::Migration),
             Box::new(m20261203_000004_initiative_links::Migration),
+            Box::new(m20261203_000005_duplicate_decisions::Migration),
             Box::new(m20261203_000006_initiative_places::Migration),
             Box::new(m20261203_000007_initiative_revisions::Migration),
         ]

@@ -3,6 +3,8 @@
 //! function is one transaction that checks the rules of `domain::moderation`, writes through
 //! `store::contributions` and appends the audit log.
 
+pub mod duplicates;
+
 use chrono::Utc;
 use entity::{
     change_proposal,
@@ -126,6 +128,7 @@ pub async fn create_initiative(
             from_status: None,
             to_status: Some(ModerationStatus::Draft),
             comment: None,
+            related_id: None,
         },
         now,
     )
@@ -179,6 +182,7 @@ pub async fn update_initiative(
             from_status: Some(current.status),
             to_status: Some(current.status),
             comment: None,
+            related_id: None,
         },
         now,
     )
@@ -251,6 +255,7 @@ pub async fn submit_initiative(
             from_status: Some(current.status),
             to_status: Some(to),
             comment: None,
+            related_id: None,
         },
         now,
     )
@@ -336,6 +341,7 @@ pub async fn propose_change(
             from_status: None,
             to_status: Some(ModerationStatus::Submitted),
             comment: None,
+            related_id: None,
         },
         now,
     )
@@ -401,6 +407,7 @@ pub async fn create_experience(
             from_status: None,
             to_status: Some(ModerationStatus::Draft),
             comment: None,
+            related_id: None,
         },
         now,
     )
@@ -483,6 +490,7 @@ pub async fn update_experience(
             from_status: Some(current.status),
             to_status: Some(updated.status),
             comment: None,
+            related_id: None,
         },
         now,
     )
@@ -537,6 +545,7 @@ pub async fn moderate(
         from_status: Some(from),
         to_status: Some(to),
         comment: comment.as_deref(),
+        related_id: None,
     };
     let mut changes = Vec::new();
     let decided = match subject {
@@ -674,6 +683,7 @@ async fn apply_proposal(
             from_status: Some(initiative.status),
             to_status: Some(initiative.status),
             comment: Some("change proposal approved"),
+            related_id: None,
         },
         now,
     )

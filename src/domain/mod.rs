@@ -6,6 +6,7 @@ pub mod account;
 pub mod api_key;
 pub mod caller;
 pub mod contribution;
+pub mod duplicate;
 pub mod erasure;
 pub mod initiative_link;
 pub mod initiative_query;

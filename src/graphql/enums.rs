@@ -151,12 +151,17 @@ pub enum ModerationAction {
     Restore,
     /// Deleted (reference data).
     Delete,
-    /// Merged into another record, which took its references (reference data).
+    /// Merged into another record, which took its references (reference data); for an
+    /// initiative, logged on the one kept: another initiative was merged into it
+    /// (`relatedInitiative`, gone since).
     Merge,
     /// A person's personal data was erased.
     Erase,
     /// A person's contact visibility was changed.
     ChangeVisibility,
+    /// Decided not to be the same action as another initiative (`relatedInitiative`, when
+    /// the reader may see it): the two are no longer suggested as look-alikes.
+    NotDuplicate,
 }
 
 /// What kind of contribution something is.

@@ -733,7 +733,8 @@ impl InitiativeQuery {
     /// count twice) found in an initiative (fully in its title, half in its other texts),
     /// for 90 % of the score, and being on the draft's area for 10 %: on one of
     /// `territoryIds`, on a territory they contain, or on one containing them. Only
-    /// initiatives sharing at least one term are returned.
+    /// initiatives sharing at least one term are returned. With `initiativeId`, the pairs
+    /// already decided not duplicates of it are left out.
     async fn similar_initiatives(
         &self,
         ctx: &Context<'_>,
@@ -744,6 +745,10 @@ impl InitiativeQuery {
         #[graphql(desc = "The draft's territories: initiatives on the same area rank higher.")]
         territory_ids: Option<Vec<ID>>,
         #[graphql(desc = "How many to return (1 to 20, 5 by default).")] first: Option<i32>,
+        #[graphql(
+            desc = "The initiative being edited, if it exists already: it is not suggested to itself, nor are the initiatives decided not to be its duplicates (`markNotDuplicate`). NOT_FOUND when the caller may not see it."
+        )]
+        initiative_id: Option<ID>,
     ) -> Result<Vec<SimilarInitiative>> {
         let draft = search::Draft::parse(&title, summary.as_deref(), first)?;
         let territory_ids = GlobalId::parse_list(
@@ -752,10 +757,24 @@ impl InitiativeQuery {
             &territory_ids.unwrap_or_default(),
         )?;
         let state = ctx.state()?;
+        let excluded = match initiative_id {
+            Some(id) => {
+                let id = GlobalId::parse_as(NodeKind::Initiative, "initiativeId", &id)?;
+                if state.loaders.initiative().load_one(id).await?.is_none() {
+                    return Err(AppError::NotFound("no initiative with this id".to_owned()).into());
+                }
+                let mut excluded = store::duplicates::not_duplicates_of(&state.db, id).await?;
+                excluded.push(id);
+                excluded
+            }
+            None => Vec::new(),
+        };
         // Look-alikes are published initiatives only, whoever asks: a partner's own drafts
         // are not what "this may already exist" means.
         let published = ContributionScope::PublishedOnly;
-        let ranked = store::search::similar(&state.db, &published, &draft, &territory_ids).await?;
+        let ranked =
+            store::search::similar(&state.db, &published, &draft, &territory_ids, &excluded)
+                .await?;
         let initiatives =
             load_in_order(state.loaders.initiative(), ranked.iter().map(|(id, _)| *id)).await?;
         let scores: std::collections::HashMap<_, _> = ranked.into_iter().collect();

@@ -7,6 +7,7 @@ pub mod changes;
 pub mod connection;
 pub mod context;
 pub mod contribution;
+pub mod duplicate;
 pub mod enums;
 pub mod experience;
 pub mod id;
@@ -63,6 +64,7 @@ pub struct Mutation(
     user::UserMutation,
     contribution::ContributionMutation,
     moderation::ModerationMutation,
+    duplicate::DuplicateMutation,
     reference_admin::ReferenceAdminMutation,
     meeting_admin::MeetingAdminMutation,
     personal_data::PersonalDataMutation,

@@ -567,9 +567,26 @@ impl ModerationEvent {
         self.0.to_status.map(Into::into)
     }
 
-    /// The moderator's comment: the reason of a rejection, the changes asked for.
-    async fn comment(&self) -> Option<&str> {
-        self.0.comment.as_deref()
+    /// The moderator's comment: the reason of a rejection, the changes asked for. For a
+    /// NOT_DUPLICATE entry, shown only to a reader who may see `relatedInitiative` too.
+    async fn comment(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        if self.0.action == entity::enums::ModerationAction::NotDuplicate
+            && self.related_initiative(ctx).await?.is_none()
+        {
+            return Ok(None);
+        }
+        Ok(self.0.comment.as_deref())
+    }
+
+    /// The other initiative the entry is about: for NOT_DUPLICATE, the other one of the
+    /// pair; for MERGE, the one merged into the subject (null once deleted). Null when the
+    /// reader may not see it.
+    async fn related_initiative(&self, ctx: &Context<'_>) -> Result<Option<Initiative>> {
+        let Some(id) = self.0.related_id else {
+            return Ok(None);
+        };
+        let found = ctx.state()?.loaders.initiative().load_one(id).await?;
+        Ok(found.map(Initiative::from))
     }
 
     /// Who did it, for moderators and that account.

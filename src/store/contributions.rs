@@ -9,7 +9,7 @@ use entity::{
     enums::{ModerationAction, ModerationStatus, SubjectType},
     experience, initiative, initiative_audience, initiative_contact, initiative_meeting,
     initiative_organisation, initiative_territory, initiative_theme, meeting, moderation_event,
-    organisation, professional, territory, theme,
+    organisation, professional, slug_alias, territory, theme,
 };
 use sea_orm::{
     ActiveValue::{NotSet, Set},
@@ -52,7 +52,16 @@ pub async fn unique_initiative_slug(db: &impl ConnectionTrait, title: &str) -> A
         .into_tuple()
         .all(db)
         .await?;
-    let taken: std::collections::HashSet<String> = taken.into_iter().collect();
+    // The former slugs of merged initiatives keep leading to the initiatives kept.
+    let aliases: Vec<String> = slug_alias::Entity::find()
+        .select_only()
+        .column(slug_alias::Column::Slug)
+        .filter(slug_alias::Column::Kind.eq(super::initiatives::INITIATIVE_ALIASES))
+        .filter(slug_alias::Column::Slug.starts_with(&base))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let taken: std::collections::HashSet<String> = taken.into_iter().chain(aliases).collect();
     Ok(std::iter::once(base.clone())
         .chain((2..).map(|n| format!("{base}-{n}")))
         .find(|slug| !taken.contains(slug))
@@ -531,6 +540,8 @@ pub struct Event<'a> {
     pub from_status: Option<ModerationStatus>,
     pub to_status: Option<ModerationStatus>,
     pub comment: Option<&'a str>,
+    /// The other initiative the event is about, if any.
+    pub related_id: Option<Uuid>,
 }
 
 /// Appends an event to the audit log.
@@ -551,6 +562,7 @@ pub async fn record_event(
         from_status: Set(event.from_status),
         to_status: Set(event.to_status),
         comment: Set(event.comment.map(str::to_owned)),
+        related_id: Set(event.related_id),
         created_at: Set(now),
     })
     .exec_without_returning(db)

@@ -381,6 +381,7 @@ pub async fn log_event<C: ConnectionTrait>(
         from_status: Set(None),
         to_status: Set(None),
         comment: Set(comment),
+        related_id: Set(None),
         created_at: Set(Utc::now()),
     })
     .exec_without_returning(db)

@@ -7,8 +7,8 @@ use async_graphql::dataloader::Loader;
 use chrono::{DateTime, Utc};
 use entity::{enums::InitiativeLinkKind, initiative, initiative_link};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QuerySelect, Set, Statement, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ExprTrait,
+    QueryFilter, QuerySelect, Set, Statement, Value,
 };
 use uuid::Uuid;
 
@@ -218,4 +218,79 @@ impl Loader<Uuid> for VariantsOf {
         }
         Ok(variants)
     }
+}
+
+/// Moves the links of `from` (held and received) to `to`, for a merge: a link that would
+/// join `to` to itself, one `to` already has (or, for a variant, its reverse), and a
+/// continuation or part that would close a cycle are dropped. Returns the other
+/// initiatives whose links changed.
+#[tracing::instrument(skip(db))]
+pub async fn move_links(db: &impl ConnectionTrait, from: Uuid, to: Uuid) -> AppResult<Vec<Uuid>> {
+    let moved = initiative_link::Entity::find()
+        .filter(
+            initiative_link::Column::FromId
+                .eq(from)
+                .or(initiative_link::Column::ToId.eq(from)),
+        )
+        .all(db)
+        .await?;
+    // Out of the graph first: a walk for cycles must see `to` where `from` was, never both.
+    initiative_link::Entity::delete_many()
+        .filter(
+            initiative_link::Column::FromId
+                .eq(from)
+                .or(initiative_link::Column::ToId.eq(from)),
+        )
+        .exec(db)
+        .await?;
+    if moved.iter().any(|link| forbids_cycles(link.kind)) {
+        serialise_ordering_links(db).await?;
+    }
+    let mut others = Vec::new();
+    for link in moved {
+        let source = if link.from_id == from {
+            to
+        } else {
+            link.from_id
+        };
+        let target = if link.to_id == from { to } else { link.to_id };
+        if source == target || holds(db, source, target, link.kind).await? {
+            continue;
+        }
+        if link.kind == InitiativeLinkKind::VariantOf
+            && holds(db, target, source, InitiativeLinkKind::VariantOf).await?
+        {
+            continue;
+        }
+        if forbids_cycles(link.kind) && reaches(db, link.kind, target, source).await? {
+            continue;
+        }
+        initiative_link::Entity::insert(initiative_link::ActiveModel {
+            from_id: Set(source),
+            to_id: Set(target),
+            kind: Set(link.kind),
+            note: Set(link.note),
+            created_at: Set(link.created_at),
+        })
+        .exec_without_returning(db)
+        .await?;
+        let other = if source == to { target } else { source };
+        if !others.contains(&other) {
+            others.push(other);
+        }
+    }
+    Ok(others)
+}
+
+/// Whether the link `from` → `to` of `kind` exists.
+async fn holds(
+    db: &impl ConnectionTrait,
+    from: Uuid,
+    to: Uuid,
+    kind: InitiativeLinkKind,
+) -> AppResult<bool> {
+    Ok(initiative_link::Entity::find_by_id((from, to, kind))
+        .one(db)
+        .await?
+        .is_some())
 }

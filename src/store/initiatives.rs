@@ -1,6 +1,6 @@
 //! The initiative list: visibility, filters and orderings as one SQL query.
 
-use entity::{enums::ModerationStatus, initiative};
+use entity::{enums::ModerationStatus, initiative, slug_alias};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ExprTrait,
     Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
@@ -29,6 +29,10 @@ use crate::{
     },
     error::AppResult,
 };
+
+/// The `kind` of an initiative's former slugs in `slug_alias`: the slugs of the initiatives
+/// merged into it.
+pub const INITIATIVE_ALIASES: &str = "initiative";
 
 /// The initiatives the scope lets the caller see.
 pub fn visible(scope: &ContributionScope) -> Condition {
@@ -483,7 +487,22 @@ pub async fn by_slug(
         .filter(visible(scope))
         .filter(initiative::Column::Slug.eq(slug))
         .limit(1);
-    Ok(read_rows(db, found, links).await?.into_iter().next())
+    if let Some(found) = read_rows(db, found, links).await?.into_iter().next() {
+        return Ok(Some(found));
+    }
+    // The slug of an initiative merged into another leads to the one kept.
+    let Some(alias) =
+        slug_alias::Entity::find_by_id((INITIATIVE_ALIASES.to_owned(), slug.to_owned()))
+            .one(db)
+            .await?
+    else {
+        return Ok(None);
+    };
+    let kept = initiative::Entity::find()
+        .filter(visible(scope))
+        .filter(initiative::Column::Id.eq(alias.target_id))
+        .limit(1);
+    Ok(read_rows(db, kept, links).await?.into_iter().next())
 }
 
 /// The initiatives of several territories at once (each with everything it contains, at any

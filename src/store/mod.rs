@@ -6,6 +6,7 @@ pub mod batching;
 pub mod contributions;
 pub mod curation;
 pub mod database;
+pub mod duplicates;
 pub mod initiative_links;
 pub mod initiatives;
 pub mod keyed;

@@ -408,17 +408,20 @@ pub async fn candidates(
 /// Candidates read to rank look-alikes: the engine's best, re-ranked by [`similarity`].
 const SIMILAR_CANDIDATES: u64 = 100;
 
-/// The visible initiatives closest to `draft`, closest first (ties by id), with their score.
+/// The visible initiatives closest to `draft`, closest first (ties by id), with their score;
+/// none of `excluded` (the initiative being edited, those decided not its duplicates).
 #[tracing::instrument(skip(db))]
 pub async fn similar(
     db: &DatabaseConnection,
     scope: &ContributionScope,
     draft: &Draft,
     territory_ids: &[Uuid],
+    excluded: &[Uuid],
 ) -> AppResult<Vec<(Uuid, f64)>> {
     let found = candidates(db, scope, &draft.terms, territory_ids, SIMILAR_CANDIDATES).await?;
     let mut ranked: Vec<(Uuid, f64)> = found
         .iter()
+        .filter(|candidate| !excluded.contains(&candidate.id))
         .map(|candidate| {
             (
                 candidate.id,

@@ -14,6 +14,7 @@ mod cli;
 mod contributions;
 mod demo;
 mod docs_examples;
+mod duplicates;
 mod errors;
 mod experiences;
 mod faults;

@@ -372,3 +372,34 @@ async fn an_erased_persons_name_does_not_survive_in_the_history() {
     let after = history(&app, Some(&moderator), &id).await;
     assert_eq!(after["nodes"][0]["author"]["displayName"], "Compte effacé");
 }
+
+#[tokio::test]
+async fn merging_a_duplicate_is_a_revision_of_the_kept_initiative() {
+    let app = TestApp::with_demo().await;
+    let moderator = app.account("m@exemple.fr", Role::Moderator, None).await;
+    let kept = app
+        .id_of("initiative(slug: \"repas-collegiens-conseil-departemental\")")
+        .await;
+    let duplicate = app
+        .id_of("initiative(slug: \"paniers-solidaires-ccas-producteurs-locaux\")")
+        .await;
+    let merged = app
+        .query_as(
+            &moderator.token,
+            "mutation ($kept: ID!, $duplicate: ID!) {
+                mergeInitiatives(keptId: $kept, duplicateId: $duplicate,
+                    comment: \"Deux fiches pour une même action\") { initiative { id } } }",
+            json!({ "kept": kept, "duplicate": duplicate }),
+        )
+        .await;
+    assert!(merged.get("errors").is_none(), "{merged}");
+
+    let read = history(&app, Some(&moderator), &kept).await;
+    assert_eq!(read["totalCount"], 2, "a baseline, then the merge: {read}");
+    let merge = &read["nodes"][0];
+    assert_eq!(merge["role"], "MODERATOR");
+    assert_eq!(merge["comment"], "Deux fiches pour une même action");
+    assert_eq!(fields(merge), ["audiences"]);
+    assert_eq!(merge["changes"][0]["before"], "YOUTH");
+    assert_eq!(merge["changes"][0]["after"], "YOUTH, INHABITANTS");
+}
