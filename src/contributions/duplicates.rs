@@ -142,6 +142,14 @@ pub async fn merge_initiatives(
         .one(&txn)
         .await?
         .ok_or_else(|| not_found("initiative"))?;
+    if duplicate.status == ModerationStatus::Published && kept.status != ModerationStatus::Published
+    {
+        // The public would lose the published one, and its slug would lead nowhere.
+        return Err(AppError::bad_input(
+            "keptId",
+            "the duplicate is published and this one is not: keep the published one",
+        ));
+    }
     revisions::keep_baseline(&txn, &kept).await?;
     let merged = duplicates::merge_initiatives(&txn, &kept, &duplicate, now).await?;
     let reviser = Reviser::writer(

@@ -78,7 +78,8 @@ impl DuplicateMutation {
     /// territories, audiences, meetings and organisations; its own texts and status stay.
     /// The duplicate is deleted (with its pending change proposals); its slug, and its own
     /// former slugs, lead to the kept one in `initiative(slug:)`. Logged as MERGE in the
-    /// kept initiative's log. Moderators and admins only.
+    /// kept initiative's log. Moderators and admins only. A published duplicate is merged
+    /// only into a published initiative (BAD_USER_INPUT otherwise).
     async fn merge_initiatives(
         &self,
         ctx: &Context<'_>,

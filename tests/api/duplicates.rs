@@ -365,3 +365,28 @@ async fn partners_cannot_merge() {
         .await;
     assert_eq!(still_there["node"]["id"], gid(duplicate));
 }
+
+#[tokio::test]
+async fn a_published_initiative_is_never_merged_into_a_draft() {
+    let app = TestApp::with_demo().await;
+    let moderator = app.account("m@exemple.fr", Role::Moderator, None).await;
+    let draft = insert_initiative(
+        app.db(),
+        NewInitiative {
+            status: ModerationStatus::Draft,
+            ..published("Repair café de Metz (brouillon)", Some("afev"))
+        },
+    )
+    .await;
+    let public = insert_initiative(app.db(), published("Repair café de Metz", None)).await;
+    let refused = merge(&app, &moderator, draft, public).await;
+    assert_eq!(error_codes(&refused), ["BAD_USER_INPUT"], "{refused}");
+    assert_eq!(refused["errors"][0]["extensions"]["field"], "keptId");
+    let still_public = app
+        .data_with(
+            "query ($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": gid(public) }),
+        )
+        .await;
+    assert_eq!(still_public["node"]["id"], gid(public));
+}
