@@ -192,7 +192,8 @@ pub async fn published_referring_to(
     let backend = db.get_database_backend();
     let mut found = Vec::new();
     for reference in kind.references() {
-        if reference.key != Some("initiative_id") {
+        // Contacts are people, not part of a revision.
+        if reference.key != Some("initiative_id") || reference.table == "initiative_contact" {
             continue;
         }
         let sql = format!(
