@@ -191,7 +191,7 @@ async fn revisions_after_move<C: ConnectionTrait>(
     revised: &[Uuid],
     comment: &str,
 ) -> AppResult<()> {
-    let reviser = Reviser::writer(Some(actor.id), Some(actor.role), actor.organisation_id);
+    let reviser = Reviser::account(actor);
     let now = Utc::now();
     for id in revised {
         revisions::record(db, *id, &reviser, Some(comment), now).await?;

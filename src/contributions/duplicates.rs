@@ -152,11 +152,7 @@ pub async fn merge_initiatives(
     }
     revisions::keep_baseline(&txn, &kept).await?;
     let merged = duplicates::merge_initiatives(&txn, &kept, &duplicate, now).await?;
-    let reviser = Reviser::writer(
-        Some(account.id),
-        Some(account.role),
-        account.organisation_id,
-    );
+    let reviser = Reviser::account(account);
     revisions::record(&txn, kept.id, &reviser, comment.as_deref(), now).await?;
     for (subject, from, to, other) in [
         (kept.id, kept.status, Some(kept.status), duplicate.id),

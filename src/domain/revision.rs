@@ -10,7 +10,7 @@ use entity::enums::{Audience, OrganisationRole, RevisionRole, Role};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::caller::Caller;
+use super::caller::{Account, Caller};
 
 /// An initiative's published fields at one point in time. Lists are kept sorted, so that two
 /// snapshots of the same state are equal.
@@ -134,11 +134,18 @@ impl Reviser {
 
     /// The caller of a request.
     pub fn caller(caller: &Caller) -> Self {
-        let account = caller.account();
+        match caller.account() {
+            Some(account) => Self::account(account),
+            None => Self::writer(None, None, caller.organisation_id()),
+        }
+    }
+
+    /// A signed-in account (a moderator's edit, an admin's merge).
+    pub fn account(account: &Account) -> Self {
         Self::writer(
-            account.map(|account| account.id),
-            account.map(|account| account.role),
-            caller.organisation_id(),
+            Some(account.id),
+            Some(account.role),
+            account.organisation_id,
         )
     }
 }

@@ -69,7 +69,8 @@ impl FieldChange {
     }
 }
 
-fn joined(ids: impl IntoIterator<Item = String>) -> Option<String> {
+/// A list as `FieldChange` shows it: items separated by commas, null when empty.
+pub(super) fn joined(ids: impl IntoIterator<Item = String>) -> Option<String> {
     let list: Vec<String> = ids.into_iter().collect();
     (!list.is_empty()).then(|| list.join(", "))
 }

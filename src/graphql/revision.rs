@@ -11,7 +11,7 @@ use super::{
     enums::{Audience, RevisionRole},
     id::NodeKind,
     initiative::InitiativeOrganisation,
-    moderation::FieldChange,
+    moderation::{FieldChange, joined},
     organisation::Organisation,
     scalars::{Date, DateTime},
     territory::Territory,
@@ -133,8 +133,7 @@ impl InitiativeRevision {
 /// A field of a snapshot as `FieldChange` shows it: lists as global ids separated by commas.
 fn shown(snapshot: &Snapshot, field: Field) -> Option<String> {
     fn ids(kind: NodeKind, ids: &[uuid::Uuid]) -> Option<String> {
-        let list: Vec<String> = ids.iter().map(|id| kind.id(*id).0).collect();
-        (!list.is_empty()).then(|| list.join(", "))
+        joined(ids.iter().map(|id| kind.id(*id).0))
     }
     match field {
         Field::Title => Some(snapshot.title.clone()),
@@ -149,20 +148,12 @@ fn shown(snapshot: &Snapshot, field: Field) -> Option<String> {
         Field::TerritoryIds => ids(NodeKind::Territory, &snapshot.territory_ids),
         Field::MeetingIds => ids(NodeKind::Meeting, &snapshot.meeting_ids),
         Field::Organisations => {
-            let list: Vec<String> = snapshot
-                .organisations
-                .iter()
-                .map(|(id, role)| {
-                    format!("{} ({})", NodeKind::Organisation.id(*id).0, role.as_str())
-                })
-                .collect();
-            (!list.is_empty()).then(|| list.join(", "))
+            joined(snapshot.organisations.iter().map(|(id, role)| {
+                format!("{} ({})", NodeKind::Organisation.id(*id).0, role.as_str())
+            }))
         }
         Field::Place => snapshot.place.clone(),
-        Field::Audiences => {
-            let list: Vec<&str> = snapshot.audiences.iter().map(|a| a.as_str()).collect();
-            (!list.is_empty()).then(|| list.join(", "))
-        }
+        Field::Audiences => joined(snapshot.audiences.iter().map(|a| a.as_str().to_owned())),
     }
 }
 
