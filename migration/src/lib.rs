@@ -19,6 +19,7 @@ mod m20261203_000004_initiative_links;
 mod m20261203_000005_duplicate_decisions;
 mod m20261203_000006_initiative_places;
 mod m20261203_000007_initiative_revisions;
+mod m20261203_000008_map_cells;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000005_duplicate_decisions::Migration),
             Box::new(m20261203_000006_initiative_places::Migration),
             Box::new(m20261203_000007_initiative_revisions::Migration),
+            Box::new(m20261203_000008_map_cells::Migration),
         ]
     }
 }

@@ -186,10 +186,7 @@ impl Grid {
                 format!("must be from 0 to {MAX_ZOOM}"),
             ));
         }
-        let grid = Self {
-            zoom,
-            cell: 360.0 / f64::from(1u32 << zoom),
-        };
+        let grid = Self::at(zoom);
         let cells = grid.cells_in(within);
         if cells > MAX_CELLS {
             return Err(AppError::bad_input(
@@ -215,16 +212,92 @@ impl Grid {
 
     /// How many cells the box covers.
     fn cells_in(&self, within: &BoundingBox) -> u64 {
-        let span = |from: f64, to: f64| (self.index(to) - self.index(from) + 1).max(0) as u64;
-        let rows = span(within.south, within.north);
-        let columns: u64 = within
-            .longitude_spans()
-            .into_iter()
-            .map(|(west, east)| span(west, east))
-            .sum();
-        rows.saturating_mul(columns)
+        let cells = self.cells(within);
+        let span = |(from, to): (i64, i64)| (to - from + 1).max(0) as u64;
+        let columns: u64 = cells.columns.iter().copied().map(span).sum();
+        span(cells.rows).saturating_mul(columns)
+    }
+
+    /// The grid at `zoom`, which must be from 0 to [`MAX_ZOOM`].
+    pub fn at(zoom: i32) -> Self {
+        debug_assert!((0..=MAX_ZOOM).contains(&zoom));
+        Self {
+            zoom,
+            cell: 360.0 / f64::from(1u32 << zoom),
+        }
+    }
+
+    /// The cells the box touches, even in part.
+    pub fn cells(&self, within: &BoundingBox) -> Cells {
+        Cells {
+            rows: (self.index(within.south), self.index(within.north)),
+            columns: within
+                .longitude_spans()
+                .into_iter()
+                .map(|(west, east)| (self.index(west), self.index(east)))
+                .collect(),
+        }
+    }
+
+    /// The cells lying wholly inside the span from `from` to `to` (both included) along
+    /// one axis, as (first, last); empty when `last < first`. A cell holds the points from
+    /// its start up to, not including, the next cell's start.
+    pub fn inside(&self, from: f64, to: f64) -> (i64, i64) {
+        let first = self.index(from);
+        let first = if self.start(first) < from {
+            first + 1
+        } else {
+            first
+        };
+        // The cell of `to` ends after `to`: the cells before it are inside.
+        (first, self.index(to) - 1)
     }
 }
+
+/// The cells of a grid a box touches: a range of rows, and one range of columns on each
+/// side of the antimeridian it crosses. Both ends included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cells {
+    pub rows: (i64, i64),
+    pub columns: Vec<(i64, i64)>,
+}
+
+impl Cells {
+    pub fn contains(&self, row: i64, column: i64) -> bool {
+        let within = |(first, last): (i64, i64), index: i64| (first..=last).contains(&index);
+        within(self.rows, row) && self.columns.iter().any(|&columns| within(columns, column))
+    }
+
+    /// The box these cells cover, edges included: its points are those of the cells, and
+    /// those lying on the far edges (which belong to the next cells).
+    pub fn bounds(&self, grid: &Grid) -> BoundingBox {
+        let end = |last: i64, limit: f64| grid.start(last + 1).min(limit);
+        let (first_columns, last_columns) = (
+            self.columns.first().copied().unwrap_or_default(),
+            self.columns.last().copied().unwrap_or_default(),
+        );
+        let (mut west, mut east) = (
+            grid.start(first_columns.0).max(-180.0),
+            end(last_columns.1, 180.0),
+        );
+        if self.columns.len() > 1 && west <= east {
+            // The cells of the two sides of the antimeridian meet: every longitude.
+            (west, east) = (-180.0, 180.0);
+        }
+        BoundingBox {
+            south: grid.start(self.rows.0).max(-90.0),
+            north: end(self.rows.1, 90.0),
+            west,
+            east,
+        }
+    }
+}
+
+/// The zoom of the grid whose cells keep the count and the sum of the points of the
+/// published initiatives in them, in the writing transaction (table `map_cell`): cells of
+/// about 0.088°, 10 km. A public map view at this zoom or below adds up kept cells instead
+/// of reading every point. The migration that creates the table writes the same grid.
+pub const KEPT_ZOOM: i32 = 12;
 
 #[cfg(test)]
 mod tests {
@@ -270,5 +343,22 @@ mod tests {
         assert_eq!(grid.cell, 180.0);
         assert_eq!(grid.index(7.0), 1);
         assert_eq!(grid.start(1), 0.0);
+    }
+
+    #[test]
+    fn the_cells_inside_a_span_are_those_it_covers_whole() {
+        let grid = Grid::at(1);
+        assert_eq!(grid.inside(-180.0, 180.0), (0, 1));
+        assert_eq!(grid.inside(-179.0, 180.0), (1, 1));
+        assert_eq!(grid.inside(0.0, 179.0), (1, 0), "no cell whole: empty");
+        let cells = grid.cells(&BoundingBox::parse("within", -10.0, 170.0, 10.0, -170.0).unwrap());
+        assert_eq!(cells.rows, (0, 1));
+        assert_eq!(cells.columns, [(1, 2), (0, 0)]);
+        assert!(cells.contains(1, 0) && !cells.contains(2, 0));
+        let bounds = cells.bounds(&grid);
+        assert_eq!(
+            (bounds.west, bounds.east, bounds.north),
+            (-180.0, 180.0, 90.0)
+        );
     }
 }

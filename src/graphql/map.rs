@@ -74,9 +74,10 @@ impl MapQuery {
     /// The initiatives of a map view counted per cell of a grid, for drawing clusters where
     /// they are dense. The cells are squares of `360 / 2^zoom` degrees counted from -180°
     /// (zoom 6: 5.625°, zoom 10: about 0.35°), so each cell of a zoom lies in one cell of
-    /// the zoom below; only cells holding initiatives are returned, north to south then
-    /// west to east. Only initiatives the caller may see and that have a place are
-    /// counted. A zoom outside 0 to 20, or a box covering more than 4,096 cells, is
+    /// the zoom below; every cell the box touches, even in part, is counted whole (a
+    /// cluster keeps its count as the view pans), and only cells holding initiatives are
+    /// returned, north to south then west to east. Only initiatives the caller may see and
+    /// that have a place are counted. A zoom outside 0 to 20, or a box covering more than 4,096 cells, is
     /// BAD_USER_INPUT. List the initiatives of a cell with `initiatives(filter: {within})`
     /// and the cell's `bounds`.
     async fn initiative_clusters(

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{
     linked::{Linked, with_links},
     page::{Page, TotalCount, fetch_page, fetch_page_as},
-    search,
+    places, search,
     sql::{among, condition, descendants_or_self, for_backend, placeholders},
     stats_cache::StatsCache,
 };
@@ -289,12 +289,24 @@ pub async fn list(
         };
         return ranked_page(db, figures, scope, ranked, request, links).await;
     }
-    if links {
-        fetch_page_as(db, ordered, |rows| with_links(backend, rows), request).await
+    let (page, total) = if links {
+        fetch_page_as(db, ordered, |rows| with_links(backend, rows), request).await?
     } else {
         let (page, total) = fetch_page(db, ordered, request).await?;
-        Ok((page.map(Linked::alone), total))
-    }
+        (page.map(Linked::alone), total)
+    };
+    // The public's count of a map view adds up kept cells instead of reading every point.
+    let total = match places::counts_inside(scope, filter) {
+        Some(within) => {
+            let db = db.clone();
+            total.counted_by(move || {
+                let db = db.clone();
+                Box::pin(async move { places::published_inside(&db, &within).await })
+            })
+        }
+        None => total,
+    };
+    Ok((page, total))
 }
 
 /// The rows of `select`, with their links when `links` is set.

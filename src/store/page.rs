@@ -77,6 +77,14 @@ impl TotalCount {
         }
     }
 
+    /// This count, computed by `count` when it is not known already.
+    pub fn counted_by(
+        self,
+        count: impl Fn() -> BoxFuture<'static, AppResult<u64>> + Send + Sync + 'static,
+    ) -> Self {
+        Self::new(self.known, count)
+    }
+
     /// A count known already.
     pub fn known(total: u64) -> Self {
         Self::new(Some(total), || Box::pin(async { Ok(0) }))

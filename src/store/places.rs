@@ -1,11 +1,13 @@
 //! Initiatives on the map: the places derived from territories, kept in step with them,
-//! and the clusters of a map view counted in one grouped query.
+//! the clusters of a map view and the count of a box, from the cells kept per zoom-12
+//! cell where they answer.
 
 use std::collections::{HashMap, HashSet};
 
-use entity::{initiative, initiative_territory, territory};
+use entity::{enums::ModerationStatus, initiative, initiative_territory, territory};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -13,7 +15,7 @@ use super::initiatives;
 use crate::{
     domain::{
         initiative_query::InitiativeFilter,
-        place::{self, BoundingBox, Grid},
+        place::{self, BoundingBox, Cells, Grid, KEPT_ZOOM},
         visibility::ContributionScope,
     },
     error::AppResult,
@@ -138,9 +140,38 @@ pub struct Cluster {
     pub longitude: f64,
 }
 
-/// The visible initiatives matching `filter` inside `within`, counted per cell of `grid`,
-/// in one grouped query. Without other criteria, for the public, it reads the index of
-/// published places alone.
+/// A cell's count and the sums of its points, in thousandths of a degree.
+type CellSums = (i64, i64, i64, i64, i64);
+
+impl Cluster {
+    fn from_sums((row, column, count, latitude, longitude): CellSums) -> Self {
+        // The same arithmetic whether the sums were kept or just added up.
+        let mean = |sum: i64| sum as f64 / count as f64 / 1000.0;
+        Self {
+            row,
+            column,
+            count: u64::try_from(count).unwrap_or_default(),
+            latitude: mean(latitude),
+            longitude: mean(longitude),
+        }
+    }
+}
+
+/// Whether the kept cells answer for this caller and filter: they count the published
+/// initiatives, with no other criterion than a box.
+fn kept_cells_answer(scope: &ContributionScope, filter: &InitiativeFilter) -> bool {
+    *scope == ContributionScope::PublishedOnly
+        && *filter
+            == InitiativeFilter {
+                within: filter.within,
+                ..InitiativeFilter::default()
+            }
+}
+
+/// The visible initiatives matching `filter` in every cell of `grid` that `within` touches,
+/// even in part: a cell's count does not change as the view pans. For the public with no
+/// other criteria, up to [`KEPT_ZOOM`], the kept cells are added up; otherwise the points
+/// are read and grouped.
 #[tracing::instrument(skip(db))]
 pub async fn clusters(
     db: &impl ConnectionTrait,
@@ -149,9 +180,76 @@ pub async fn clusters(
     within: &BoundingBox,
     grid: &Grid,
 ) -> AppResult<Vec<Cluster>> {
+    let cells = grid.cells(within);
+    let sums = if grid.zoom <= KEPT_ZOOM && kept_cells_answer(scope, filter) {
+        kept_clusters(db, grid, &cells).await?
+    } else {
+        counted_clusters(db, scope, filter, grid, &cells).await?
+    };
+    let mut clusters: Vec<Cluster> = sums
+        .into_iter()
+        .filter(|(row, column, count, ..)| *count > 0 && cells.contains(*row, *column))
+        .map(Cluster::from_sums)
+        .collect();
+    clusters.sort_by_key(|cluster| (std::cmp::Reverse(cluster.row), cluster.column));
+    Ok(clusters)
+}
+
+/// The kept cells of [`KEPT_ZOOM`] inside `cells` of the coarser `grid`, added up per cell
+/// of `grid` (each holds a square of 2^(12 - zoom) kept cells on a side). The indexes are
+/// whole numbers computed from parsed bounds, written into the statement as numbers.
+async fn kept_clusters(
+    db: &impl ConnectionTrait,
+    grid: &Grid,
+    cells: &Cells,
+) -> AppResult<Vec<CellSums>> {
+    let per_cell = 1i64 << (KEPT_ZOOM - grid.zoom);
+    let kept = |(first, last): (i64, i64)| (first * per_cell, (last + 1) * per_cell - 1);
+    let (first_row, last_row) = kept(cells.rows);
+    let columns = cells
+        .columns
+        .iter()
+        .map(|&columns| {
+            let (first, last) = kept(columns);
+            format!("cell_column BETWEEN {first} AND {last}")
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let sql = format!(
+        "SELECT cell_row / {per_cell} AS grid_row, cell_column / {per_cell} AS grid_column, \
+         CAST(SUM(initiatives) AS BIGINT) AS total, \
+         CAST(SUM(latitude_sum) AS BIGINT) AS latitude_sum, \
+         CAST(SUM(longitude_sum) AS BIGINT) AS longitude_sum \
+         FROM map_cell WHERE initiatives > 0 AND cell_row BETWEEN {first_row} AND {last_row} \
+         AND ({columns}) GROUP BY cell_row / {per_cell}, cell_column / {per_cell}"
+    );
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("", "grid_row")?,
+                row.try_get("", "grid_column")?,
+                row.try_get("", "total")?,
+                row.try_get("", "latitude_sum")?,
+                row.try_get("", "longitude_sum")?,
+            ))
+        })
+        .collect()
+}
+
+/// The visible initiatives matching `filter` in `cells`, read and grouped in one query.
+async fn counted_clusters(
+    db: &impl ConnectionTrait,
+    scope: &ContributionScope,
+    filter: &InitiativeFilter,
+    grid: &Grid,
+    cells: &Cells,
+) -> AppResult<Vec<CellSums>> {
     let backend = db.get_database_backend();
     let filter = InitiativeFilter {
-        within: Some(*within),
+        within: Some(cells.bounds(grid)),
         ..filter.clone()
     };
     let index = |column: &str| {
@@ -165,28 +263,90 @@ pub async fn clusters(
         };
         Expr::cust(expr)
     };
-    let found: Vec<(i64, i64, i64, f64, f64)> = initiatives::select(backend, scope, &filter)
+    let sum = |column: &str| {
+        Expr::cust(format!(
+            "CAST(SUM(CAST(ROUND(initiative.{column} * 1000) AS BIGINT)) AS BIGINT)"
+        ))
+    };
+    Ok(initiatives::select(backend, scope, &filter)
         .select_only()
         .column_as(index("latitude"), "cell_row")
         .column_as(index("longitude"), "cell_column")
         .column_as(Expr::cust("COUNT(*)"), "total")
-        .column_as(Expr::cust("AVG(initiative.latitude)"), "mean_latitude")
-        .column_as(Expr::cust("AVG(initiative.longitude)"), "mean_longitude")
+        .column_as(sum("latitude"), "latitude_sum")
+        .column_as(sum("longitude"), "longitude_sum")
         .group_by(index("latitude"))
         .group_by(index("longitude"))
         .into_tuple()
         .all(db)
+        .await?)
+}
+
+/// How many published initiatives are inside `within`, edges included: the kept cells
+/// lying wholly inside it, and the points of the thin strips between those cells and its
+/// edges, in one statement. The public's count of a map view, without reading every point.
+#[tracing::instrument(skip(db))]
+pub async fn published_inside(db: &impl ConnectionTrait, within: &BoundingBox) -> AppResult<u64> {
+    let kept = Grid::at(KEPT_ZOOM);
+    let published = ModerationStatus::Published.as_str();
+    let points = |latitudes: String, longitudes: String| {
+        format!(
+            "(SELECT COUNT(*) FROM initiative WHERE status = '{published}' \
+             AND {latitudes} AND {longitudes})"
+        )
+    };
+    let between =
+        |column: &str, low: f64, high: f64| format!("{column} BETWEEN {low:?} AND {high:?}");
+    let from_up_to =
+        |column: &str, low: f64, high: f64| format!("{column} >= {low:?} AND {column} < {high:?}");
+    let (south, north) = (within.south, within.north);
+    let mut parts = Vec::new();
+    for (west, east) in within.longitude_spans() {
+        let rows = kept.inside(south, north);
+        let columns = kept.inside(west, east);
+        if rows.0 > rows.1 || columns.0 > columns.1 {
+            parts.push(points(
+                between("latitude", south, north),
+                between("longitude", west, east),
+            ));
+            continue;
+        }
+        let (inner_south, inner_north) = (kept.start(rows.0), kept.start(rows.1 + 1));
+        let (inner_west, inner_east) = (kept.start(columns.0), kept.start(columns.1 + 1));
+        parts.push(format!(
+            "(SELECT COALESCE(SUM(initiatives), 0) FROM map_cell \
+             WHERE cell_row BETWEEN {} AND {} AND cell_column BETWEEN {} AND {})",
+            rows.0, rows.1, columns.0, columns.1
+        ));
+        let middle = from_up_to("latitude", inner_south, inner_north);
+        parts.extend([
+            points(
+                from_up_to("latitude", south, inner_south),
+                between("longitude", west, east),
+            ),
+            points(
+                format!("latitude >= {inner_north:?} AND latitude <= {north:?}"),
+                between("longitude", west, east),
+            ),
+            points(middle.clone(), from_up_to("longitude", west, inner_west)),
+            points(
+                middle,
+                format!("longitude >= {inner_east:?} AND longitude <= {east:?}"),
+            ),
+        ]);
+    }
+    let sql = format!("SELECT CAST({} AS BIGINT) AS total", parts.join(" + "));
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
         .await?;
-    let mut clusters: Vec<Cluster> = found
-        .into_iter()
-        .map(|(row, column, count, latitude, longitude)| Cluster {
-            row,
-            column,
-            count: u64::try_from(count).unwrap_or_default(),
-            latitude,
-            longitude,
-        })
-        .collect();
-    clusters.sort_by_key(|cluster| (std::cmp::Reverse(cluster.row), cluster.column));
-    Ok(clusters)
+    let total: i64 = match row {
+        Some(row) => row.try_get("", "total")?,
+        None => 0,
+    };
+    Ok(u64::try_from(total).unwrap_or_default())
+}
+
+/// Whether [`published_inside`] counts `filter` for this caller.
+pub fn counts_inside(scope: &ContributionScope, filter: &InitiativeFilter) -> Option<BoundingBox> {
+    filter.within.filter(|_| kept_cells_answer(scope, filter))
 }

@@ -461,3 +461,181 @@ async fn a_territory_file_with_points_moves_the_places_of_the_initiatives_on_the
         json!({ "latitude": 48.584, "longitude": 7.746, "explicit": false })
     );
 }
+
+/// The clusters of `view` at `zoom` and the count of the same box, as `token` (or the
+/// public) reads them.
+async fn map_view(app: &TestApp, token: Option<&str>, zoom: i64, view: &Value) -> Value {
+    let query = "query ($zoom: Int!, $within: BoundingBox!) {
+        initiativeClusters(zoom: $zoom, within: $within) {
+            count point { latitude longitude } bounds { south west north east } }
+        initiatives(filter: { within: $within }) { totalCount } }";
+    let variables = json!({ "zoom": zoom, "within": view });
+    match token {
+        Some(token) => app.data_as(token, query, variables).await,
+        None => app.data_with(query, variables).await,
+    }
+}
+
+/// Views whose edges fall on the kept grid's lines, on the points, and across the
+/// antimeridian, from the whole world to a few kilometres.
+fn views() -> Vec<(i64, Value)> {
+    let world = json!({ "south": -90, "west": -180, "north": 90, "east": 180 });
+    let views = [
+        (0, world.clone()),
+        (3, world),
+        (5, france()),
+        (8, france()),
+        (
+            12,
+            json!({ "south": 45.0, "west": 0.0, "north": 45.5, "east": 0.5 }),
+        ),
+        (
+            12,
+            json!({ "south": 44.5, "west": -0.5, "north": 45.0, "east": 0.0 }),
+        ),
+        (
+            10,
+            json!({ "south": 44.9, "west": -0.1, "north": 45.1, "east": 0.1 }),
+        ),
+        (
+            13,
+            json!({ "south": 49.0, "west": 6.0, "north": 49.2, "east": 6.3 }),
+        ),
+        (
+            4,
+            json!({ "south": -40, "west": 150, "north": -10, "east": -170 }),
+        ),
+    ];
+    views.into_iter().collect()
+}
+
+/// The public's map (kept cells) against the same views read point by point (a partner of
+/// an organisation with nothing unpublished sees what the public sees, counted from the
+/// points): both must agree on every view. The public's total count of the world.
+async fn kept_cells_agree_with_the_points(app: &TestApp, reader: &TestAccount) -> i64 {
+    for (zoom, view) in views() {
+        let kept = map_view(app, None, zoom, &view).await;
+        let read = map_view(app, Some(&reader.token), zoom, &view).await;
+        assert_eq!(kept, read, "zoom {zoom}, {view}");
+    }
+    let world = map_view(app, None, 0, &views()[0].1).await;
+    let total = world["initiatives"]["totalCount"].as_i64().unwrap();
+    assert_eq!(counted(&world), total, "one cell holds the world");
+    total
+}
+
+#[tokio::test]
+async fn the_public_map_adds_up_kept_cells_that_follow_every_change() {
+    let app = TestApp::with_demo().await;
+    let partner = app
+        .account("afev@exemple.fr", Role::Partner, Some("afev"))
+        .await;
+    let moderator = app.account("m@exemple.fr", Role::Moderator, None).await;
+    let reader = app
+        .account("irdsu@exemple.fr", Role::Partner, Some("irdsu"))
+        .await;
+    let at_start = kept_cells_agree_with_the_points(&app, &reader).await;
+
+    // On the lines of the kept grid (45° and 0° are cell edges at zoom 12), on the
+    // antimeridian, and at Metz through its territory.
+    let mut published = Vec::new();
+    for (title, place) in [
+        (
+            "Sur les lignes",
+            json!({ "latitude": 45.0, "longitude": 0.0 }),
+        ),
+        (
+            "Sur l'antiméridien",
+            json!({ "latitude": -20.0, "longitude": 180.0 }),
+        ),
+        (
+            "Au sud-ouest",
+            json!({ "latitude": 44.999, "longitude": -0.001 }),
+        ),
+    ] {
+        let id = draft_on(&app, &partner, title, &["metz"], json!({ "place": place })).await;
+        publish(&app, &partner, &moderator, &id).await;
+        published.push(id);
+    }
+    let metz = draft_on(&app, &partner, "Jardin à Metz", &["metz"], json!({})).await;
+    publish(&app, &partner, &moderator, &metz).await;
+    let draft = draft_on(&app, &partner, "Brouillon", &["metz"], json!({})).await;
+    assert!(!draft.is_empty());
+    assert_eq!(
+        kept_cells_agree_with_the_points(&app, &reader).await,
+        at_start + 4,
+        "the draft is not counted"
+    );
+    let corner = map_view(
+        &app,
+        None,
+        12,
+        &json!({ "south": 45.0, "west": 0.0, "north": 45.5, "east": 0.5 }),
+    )
+    .await;
+    assert_eq!(corner["initiatives"]["totalCount"], 1, "edges included");
+    assert_eq!(counted(&corner), 1);
+    let south_west = map_view(
+        &app,
+        None,
+        12,
+        &json!({ "south": 44.5, "west": -0.5, "north": 45.0, "east": 0.0 }),
+    )
+    .await;
+    assert_eq!(south_west["initiatives"]["totalCount"], 2, "edges included");
+    assert_eq!(
+        counted(&south_west),
+        2,
+        "every cell the view touches, even at a corner, is counted whole"
+    );
+
+    // Moved by an approved proposal.
+    let propose = "mutation ($input: ProposeInitiativeChangeInput!) {
+        proposeInitiativeChange(input: $input) { changeProposal { id } } }";
+    let proposed = app
+        .data_as(
+            &partner.token,
+            propose,
+            json!({ "input": { "id": published[0], "expectedVersion": 3,
+                "place": { "latitude": 48.573, "longitude": 7.752 } } }),
+        )
+        .await;
+    let proposal = proposed["proposeInitiativeChange"]["changeProposal"]["id"]
+        .as_str()
+        .unwrap();
+    let approved = moderate(&app, &moderator, proposal, "APPROVE", None, 1).await;
+    assert!(approved["errors"].is_null(), "{approved}");
+    assert_eq!(
+        kept_cells_agree_with_the_points(&app, &reader).await,
+        at_start + 4
+    );
+
+    // Withdrawn, then published again.
+    let archived = moderate(&app, &moderator, &published[1], "ARCHIVE", None, 3).await;
+    assert!(archived["errors"].is_null(), "{archived}");
+    assert_eq!(
+        kept_cells_agree_with_the_points(&app, &reader).await,
+        at_start + 3
+    );
+    let restored = moderate(&app, &moderator, &published[1], "RESTORE", None, 4).await;
+    assert!(restored["errors"].is_null(), "{restored}");
+    assert_eq!(
+        kept_cells_agree_with_the_points(&app, &reader).await,
+        at_start + 4
+    );
+
+    // Merged into another, which deletes it.
+    let merged = app
+        .query_as(
+            &moderator.token,
+            "mutation ($kept: ID!, $duplicate: ID!) {
+                mergeInitiatives(keptId: $kept, duplicateId: $duplicate) { initiative { id } } }",
+            json!({ "kept": metz, "duplicate": published[2] }),
+        )
+        .await;
+    assert!(merged["errors"].is_null(), "{merged}");
+    assert_eq!(
+        kept_cells_agree_with_the_points(&app, &reader).await,
+        at_start + 3
+    );
+}
