@@ -34,6 +34,8 @@ const DEFAULT_API_KEY_RATE_LIMIT_PER_MINUTE: u32 = 600;
 const DEFAULT_DATABASE_ACQUIRE_TIMEOUT_SECS: u64 = 3;
 const DEFAULT_SHUTDOWN_DRAIN_SECS: u64 = 20;
 const DEFAULT_SMTP_TIMEOUT_SECS: u64 = 30;
+/// A moderator's digest of new submissions: one a day.
+const DEFAULT_MAIL_DIGEST_HOURS: u64 = 24;
 /// How long the changes feed keeps a change.
 pub const DEFAULT_CHANGE_RETENTION_DAYS: u64 = 30;
 const DEFAULT_SUBSCRIPTIONS_PER_CONNECTION: usize = 25;
@@ -272,6 +274,8 @@ pub struct MailConfig {
     pub from: lettre::message::Mailbox,
     /// How long one SMTP command may take (`SMTP_TIMEOUT_SECS`).
     pub timeout_secs: u64,
+    /// How long new submissions are gathered for a moderator's digest (`MAIL_DIGEST_HOURS`).
+    pub digest_hours: u64,
 }
 
 impl std::fmt::Debug for MailConfig {
@@ -282,15 +286,18 @@ impl std::fmt::Debug for MailConfig {
             .field("smtp_url", &"***")
             .field("from", &self.from.to_string())
             .field("timeout_secs", &self.timeout_secs)
+            .field("digest_hours", &self.digest_hours)
             .finish()
     }
 }
 
-/// Reads `SMTP_URL`, `MAIL_FROM` and `SMTP_TIMEOUT_SECS`: none when `SMTP_URL` is unset.
+/// Reads `SMTP_URL`, `MAIL_FROM`, `SMTP_TIMEOUT_SECS` and `MAIL_DIGEST_HOURS`: none when
+/// `SMTP_URL` is unset.
 fn mail_config(
     smtp_url: Option<String>,
     from: Option<String>,
     timeout_secs: u64,
+    digest_hours: u64,
 ) -> Result<Option<MailConfig>, ConfigError> {
     let Some(smtp_url) = smtp_url.map(|url| url.trim().to_owned()) else {
         return Ok(None);
@@ -322,6 +329,7 @@ fn mail_config(
         smtp_url,
         from,
         timeout_secs,
+        digest_hours,
     }))
 }
 
@@ -562,6 +570,7 @@ impl Config {
             non_empty("SMTP_URL"),
             non_empty("MAIL_FROM"),
             number("SMTP_TIMEOUT_SECS", 1, 300)?.unwrap_or(DEFAULT_SMTP_TIMEOUT_SECS),
+            number("MAIL_DIGEST_HOURS", 1, 24 * 7)?.unwrap_or(DEFAULT_MAIL_DIGEST_HOURS),
         )?;
         let protection = ProtectionConfig {
             body_limit_bytes: number("BODY_LIMIT_BYTES", 1024, 64 * 1024 * 1024)?
@@ -820,6 +829,7 @@ mod tests {
             ("WEBHOOK_TIMEOUT_SECS", "0"),
             ("SMTP_URL", "mailto:postmaster@exemple.fr"),
             ("SMTP_TIMEOUT_SECS", "0"),
+            ("MAIL_DIGEST_HOURS", "0"),
             ("DATABASE_ACQUIRE_TIMEOUT_SECS", "0"),
             ("SHUTDOWN_DRAIN_SECS", "forever"),
             ("CHANGE_RETENTION_DAYS", "0"),

@@ -229,6 +229,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             Arc::new(mail::MailSettings {
                 site_url: settings.publication.site_url.clone(),
                 timeout: Duration::from_secs(mail.timeout_secs),
+                digest_period: Duration::from_secs(mail.digest_hours * 3600),
                 ..mail::MailSettings::new(mail.smtp_url.clone(), mail.from.clone())
             }),
         )

@@ -10,6 +10,8 @@ pub struct Model {
     pub contribution_decisions: bool,
     /// New submissions to moderate (moderators and admins).
     pub new_submissions: bool,
+    /// New submissions gathered in one message a day rather than one message each.
+    pub submission_digest: bool,
     pub updated_at: DateTimeUtc,
 }
 

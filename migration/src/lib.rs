@@ -20,6 +20,7 @@ mod m20261203_000005_duplicate_decisions;
 mod m20261203_000006_initiative_places;
 mod m20261203_000007_initiative_revisions;
 mod m20261203_000008_map_cells;
+mod m20261203_000009_submission_digest;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000006_initiative_places::Migration),
             Box::new(m20261203_000007_initiative_revisions::Migration),
             Box::new(m20261203_000008_map_cells::Migration),
+            Box::new(m20261203_000009_submission_digest::Migration),
         ]
     }
 }

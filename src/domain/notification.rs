@@ -40,13 +40,20 @@ pub const RETRY_DELAYS: [Duration; 6] = [
     Duration::from_secs(12 * 3600),
 ];
 
-/// Which notices an account gets. Every one is on until the account turns it off.
+/// How long the new submissions told to a moderator who chose a digest are gathered, from
+/// the first one, before they are sent in one message.
+pub const DIGEST_PERIOD: Duration = Duration::from_secs(24 * 3600);
+
+/// Which notices an account gets. Every one is on until the account turns it off; new
+/// submissions come one message each until a moderator asks for a digest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotificationSettings {
     /// Decisions on the contributions of the account's organisation.
     pub contribution_decisions: bool,
     /// Each contribution submitted for moderation (moderators and admins).
     pub new_submissions: bool,
+    /// New submissions gathered in one message a day rather than one message each.
+    pub submission_digest: bool,
 }
 
 impl Default for NotificationSettings {
@@ -54,6 +61,7 @@ impl Default for NotificationSettings {
         Self {
             contribution_decisions: true,
             new_submissions: true,
+            submission_digest: false,
         }
     }
 }
@@ -63,6 +71,7 @@ impl Default for NotificationSettings {
 pub struct SettingsChanges {
     pub contribution_decisions: Option<bool>,
     pub new_submissions: Option<bool>,
+    pub submission_digest: Option<bool>,
 }
 
 impl NotificationSettings {
@@ -77,20 +86,34 @@ impl NotificationSettings {
         }
     }
 
+    /// Whether an account of `role` with these settings gets the new submissions gathered
+    /// in a digest rather than one message each.
+    pub fn gathers_submissions(&self, role: Role) -> bool {
+        self.wants(role, NoticeKind::NewSubmission) && self.submission_digest
+    }
+
     /// These settings with `changes` applied by an account of `role`: a partner, never
-    /// told of new submissions, cannot ask for them (BAD_USER_INPUT).
+    /// told of new submissions, cannot ask for them nor for their digest (BAD_USER_INPUT).
     pub fn changed(self, role: Role, changes: SettingsChanges) -> AppResult<Self> {
-        if changes.new_submissions.is_some() && !Capability::Moderate.is_granted_to(role) {
-            return Err(AppError::bad_input(
-                "input.newSubmissions",
-                "new submissions are told to moderators and admins only",
-            ));
+        if !Capability::Moderate.is_granted_to(role) {
+            for (field, asked) in [
+                ("input.newSubmissions", changes.new_submissions),
+                ("input.submissionDigest", changes.submission_digest),
+            ] {
+                if asked.is_some() {
+                    return Err(AppError::bad_input(
+                        field,
+                        "new submissions are told to moderators and admins only",
+                    ));
+                }
+            }
         }
         Ok(Self {
             contribution_decisions: changes
                 .contribution_decisions
                 .unwrap_or(self.contribution_decisions),
             new_submissions: changes.new_submissions.unwrap_or(self.new_submissions),
+            submission_digest: changes.submission_digest.unwrap_or(self.submission_digest),
         })
     }
 }
@@ -160,6 +183,36 @@ mod tests {
         assert!(
             matches!(asked, Err(AppError::BadInput { field, .. }) if field == "input.newSubmissions")
         );
+        let digest = settings.changed(
+            Role::Partner,
+            SettingsChanges {
+                submission_digest: Some(true),
+                ..SettingsChanges::default()
+            },
+        );
+        assert!(
+            matches!(digest, Err(AppError::BadInput { field, .. }) if field == "input.submissionDigest")
+        );
+    }
+
+    #[test]
+    fn a_moderator_who_asked_for_a_digest_gets_submissions_gathered_until_turned_off() {
+        let digest = NotificationSettings::default()
+            .changed(
+                Role::Moderator,
+                SettingsChanges {
+                    submission_digest: Some(true),
+                    ..SettingsChanges::default()
+                },
+            )
+            .unwrap();
+        assert!(digest.gathers_submissions(Role::Moderator));
+        assert!(!NotificationSettings::default().gathers_submissions(Role::Moderator));
+        let off = NotificationSettings {
+            new_submissions: false,
+            ..digest
+        };
+        assert!(!off.gathers_submissions(Role::Moderator));
     }
 
     #[test]

@@ -25,15 +25,19 @@ pub struct NotificationSettings {
     /// An e-mail at each contribution submitted for moderation. Moderators and admins
     /// only: null for partners, who are never told of them.
     new_submissions: Option<bool>,
+    /// New submissions gathered in one e-mail a day (after `MAIL_DIGEST_HOURS` from the
+    /// first one) rather than one e-mail each; off until turned on. Moderators and admins
+    /// only: null for partners.
+    submission_digest: Option<bool>,
 }
 
 impl NotificationSettings {
     pub fn of(settings: notification::NotificationSettings, role: Role) -> Self {
+        let moderates = Capability::Moderate.is_granted_to(role);
         Self {
             contribution_decisions: settings.contribution_decisions,
-            new_submissions: Capability::Moderate
-                .is_granted_to(role)
-                .then_some(settings.new_submissions),
+            new_submissions: moderates.then_some(settings.new_submissions),
+            submission_digest: moderates.then_some(settings.submission_digest),
         }
     }
 }
@@ -46,6 +50,9 @@ pub struct UpdateMyNotificationSettingsInput {
     /// E-mails at each new submission. Moderators and admins only (BAD_USER_INPUT for a
     /// partner).
     new_submissions: Option<bool>,
+    /// New submissions in one e-mail a day rather than one each. Moderators and admins
+    /// only (BAD_USER_INPUT for a partner).
+    submission_digest: Option<bool>,
 }
 
 /// The signed-in account's settings, as saved.
@@ -73,6 +80,7 @@ impl NotificationMutation {
         let changes = SettingsChanges {
             contribution_decisions: input.contribution_decisions,
             new_submissions: input.new_submissions,
+            submission_digest: input.submission_digest,
         };
         let txn = state.db.begin().await?;
         let settings = store::mail_notices::settings(&txn, account.id)

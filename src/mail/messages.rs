@@ -229,6 +229,62 @@ pub fn submission(contribution: &Contribution, link: Option<String>) -> Rendered
     Rendered { subject, body }
 }
 
+/// One submission as a digest lists it: a line naming it, and the link to it (the body,
+/// empty without `PUBLIC_SITE_URL`).
+pub fn digest_entry(contribution: &Contribution, link: Option<String>) -> Rendered {
+    let w = words(contribution.kind);
+    let by = contribution
+        .organisation
+        .as_deref()
+        .map(|name| format!(" par {name}"))
+        .unwrap_or_default();
+    Rendered {
+        subject: format!(
+            "{} « {} », {}{by}",
+            capitalised(w.the),
+            one_line(&contribution.title),
+            agreed("soumis", w.feminine),
+        ),
+        body: link.unwrap_or_default(),
+    }
+}
+
+/// The digest of the submissions gathered for a moderator, from their entries (see
+/// [`digest_entry`]), oldest first.
+pub fn digest(entries: &[Rendered]) -> Rendered {
+    let count = entries.len();
+    let (subject, what) = if count == 1 {
+        (
+            "[Communs] 1 contribution à modérer".to_owned(),
+            "Depuis le dernier récapitulatif, une contribution a été soumise et attend une \
+             décision de modération :"
+                .to_owned(),
+        )
+    } else {
+        (
+            format!("[Communs] {count} contributions à modérer"),
+            format!(
+                "Depuis le dernier récapitulatif, {count} contributions ont été soumises et \
+                 attendent une décision de modération :"
+            ),
+        )
+    };
+    let mut body = format!("Bonjour,\n\n{what}\n\n");
+    for entry in entries {
+        body.push_str(&format!("- {}\n", entry.subject));
+        if !entry.body.is_empty() {
+            body.push_str(&format!("  {}\n", entry.body));
+        }
+    }
+    body.push_str(
+        "\nVous les retrouverez dans la file de modération.\n\n-- \nCommuns\nVous recevez ce \
+         récapitulatif quotidien parce que vous modérez les contributions de Communs et l'avez \
+         choisi. Vous pouvez recevoir chaque soumission à part, ou aucune, dans les préférences \
+         de notification de votre compte.\n",
+    );
+    Rendered { subject, body }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,5 +352,28 @@ mod tests {
             "L'initiative « Jardin partagé des Provinces » a été soumise par AFEV et attend une \
              décision de modération."
         ));
+    }
+
+    #[test]
+    fn a_digest_lists_each_submission_with_its_link_and_counts_them() {
+        let with_link = digest_entry(
+            &initiative(),
+            Some("https://communs.exemple.fr/contributions/initiatives/0".to_owned()),
+        );
+        assert_eq!(
+            with_link.subject,
+            "L'initiative « Jardin partagé des Provinces », soumise par AFEV"
+        );
+        let without = digest_entry(&initiative(), None);
+        let two = digest(&[with_link.clone(), without]);
+        assert_eq!(two.subject, "[Communs] 2 contributions à modérer");
+        assert!(two.body.contains(
+            "- L'initiative « Jardin partagé des Provinces », soumise par AFEV\n  \
+             https://communs.exemple.fr/contributions/initiatives/0\n- L'initiative"
+        ));
+        assert_eq!(
+            digest(&[with_link]).subject,
+            "[Communs] 1 contribution à modérer"
+        );
     }
 }

@@ -15,6 +15,10 @@
 //!   connection, a timeout) is tried again on the schedule of
 //!   [`RETRY_DELAYS`](crate::domain::notification::RETRY_DELAYS), then has failed; a
 //!   message it refuses (5xx) has failed at once. The last error is kept with it.
+//! - **Digests.** A moderator who chose a digest gets each new submission queued as an
+//!   entry that waits (`WAITING`) for `MAIL_DIGEST_HOURS` from the first one; then, in one
+//!   transaction, the entries gathered become one message
+//!   ([`store::mail_notices::gather_digests`]), sent as any other.
 //!
 //! The account's address is read when the message is sent, and an account deactivated, or
 //! that turned that notice off, in the meantime is not sent it.
@@ -42,7 +46,7 @@ use uuid::Uuid;
 
 use self::messages::{Contribution, ContributionKind, Rendered};
 use crate::{
-    domain::notification::{Decision, NoticeKind, RETRY_DELAYS},
+    domain::notification::{DIGEST_PERIOD, Decision, NoticeKind, RETRY_DELAYS},
     error::AppResult,
     events::{
         Audience, ChangeKind, ChangeStream, Committed,
@@ -71,6 +75,9 @@ pub struct MailSettings {
     pub retry_delays: Vec<Duration>,
     /// The longest a replica sleeps when nothing is due and the stream says nothing.
     pub poll: Duration,
+    /// How long the new submissions of a moderator who chose a digest are gathered, from
+    /// the first (`MAIL_DIGEST_HOURS`).
+    pub digest_period: Duration,
 }
 
 impl MailSettings {
@@ -83,6 +90,7 @@ impl MailSettings {
             timeout: Duration::from_secs(30),
             retry_delays: RETRY_DELAYS.to_vec(),
             poll: Duration::from_secs(60),
+            digest_period: DIGEST_PERIOD,
         }
     }
 }
@@ -98,6 +106,7 @@ impl std::fmt::Debug for MailSettings {
             .field("timeout", &self.timeout)
             .field("retry_delays", &self.retry_delays)
             .field("poll", &self.poll)
+            .field("digest_period", &self.digest_period)
             .finish()
     }
 }
@@ -154,6 +163,18 @@ impl Consumer for Notices {
     }
 
     async fn send_due(&self) -> AppResult<()> {
+        store::mail_notices::gather_digests(&self.db, Utc::now(), |gathered| {
+            let entries: Vec<Rendered> = gathered
+                .iter()
+                .map(|notice| Rendered {
+                    subject: notice.subject.clone(),
+                    body: notice.body.clone(),
+                })
+                .collect();
+            let digest = messages::digest(&entries);
+            (digest.subject, digest.body)
+        })
+        .await?;
         sender::send_due(&self.db, &self.mailer, &self.settings).await
     }
 
@@ -175,15 +196,19 @@ async fn hand_over(db: &DatabaseConnection, settings: &MailSettings) -> AppResul
         };
         let now = Utc::now();
         for change in &page.changes {
-            for (user_id, kind, message) in notices_of(&txn, change, settings).await? {
+            for owed in notices_of(&txn, change, settings).await? {
+                let gathered_until = owed.gathered.then(|| {
+                    now + chrono::Duration::from_std(settings.digest_period).unwrap_or_default()
+                });
                 store::mail_notices::enqueue(
                     &txn,
                     NewNotice {
-                        user_id,
+                        user_id: owed.user_id,
                         sequence: change.sequence,
-                        kind,
-                        subject: &message.subject,
-                        body: &message.body,
+                        kind: owed.kind,
+                        subject: &owed.message.subject,
+                        body: &owed.message.body,
+                        gathered_until,
                     },
                     now,
                 )
@@ -195,12 +220,22 @@ async fn hand_over(db: &DatabaseConnection, settings: &MailSettings) -> AppResul
     }
 }
 
+/// A message a change owes an account.
+struct Owed {
+    user_id: Uuid,
+    kind: NoticeKind,
+    /// The message, or for a digest the submission's entry in it.
+    message: Rendered,
+    /// Gathered for the account's digest.
+    gathered: bool,
+}
+
 /// The messages a change owes, to whom.
 async fn notices_of(
     db: &impl ConnectionTrait,
     change: &Committed,
     settings: &MailSettings,
-) -> AppResult<Vec<(Uuid, NoticeKind, Rendered)>> {
+) -> AppResult<Vec<Owed>> {
     let kind = match change.kind {
         ChangeKind::ContributionSubmitted => NoticeKind::NewSubmission,
         ChangeKind::ContributionDecided => NoticeKind::ContributionDecision,
@@ -210,6 +245,7 @@ async fn notices_of(
         return Ok(Vec::new());
     };
     let link = messages::link(settings.site_url.as_deref(), &contribution);
+    let entry = messages::digest_entry(&contribution, link.clone());
     let (message, organisation_id) = match kind {
         NoticeKind::NewSubmission => (messages::submission(&contribution, link), None),
         NoticeKind::ContributionDecision => {
@@ -239,8 +275,21 @@ async fn notices_of(
     Ok(store::mail_notices::recipients(db, kind, organisation_id)
         .await?
         .into_iter()
-        .filter(|account| Some(account.id) != actor)
-        .map(|account| (account.id, kind, message.clone()))
+        .filter(|(account, _)| Some(account.id) != actor)
+        .map(|(account, chosen)| {
+            let gathered =
+                kind == NoticeKind::NewSubmission && chosen.gathers_submissions(account.role);
+            Owed {
+                user_id: account.id,
+                kind,
+                message: if gathered {
+                    entry.clone()
+                } else {
+                    message.clone()
+                },
+                gathered,
+            }
+        })
         .collect())
 }
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use entity::{enums::Role, mail_notice, notification_setting, user};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, Set, Statement, TransactionTrait, sea_query::Expr,
+    QueryOrder, QuerySelect, Set, Statement, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -26,11 +26,16 @@ pub const SENT: &str = "SENT";
 pub const FAILED: &str = "FAILED";
 /// Not sent: the account was deactivated after the notice was queued.
 pub const DROPPED: &str = "DROPPED";
+/// Gathered for a digest, waiting for it to fall due.
+pub const WAITING: &str = "WAITING";
+/// Told in a digest: the account's last notice gathered became the digest.
+pub const IN_DIGEST: &str = "IN_DIGEST";
 
 fn settings_of_row(row: Option<notification_setting::Model>) -> NotificationSettings {
     row.map_or_else(NotificationSettings::default, |row| NotificationSettings {
         contribution_decisions: row.contribution_decisions,
         new_submissions: row.new_submissions,
+        submission_digest: row.submission_digest,
     })
 }
 
@@ -54,6 +59,7 @@ pub async fn save_settings(
         user_id: Set(user_id),
         contribution_decisions: Set(settings.contribution_decisions),
         new_submissions: Set(settings.new_submissions),
+        submission_digest: Set(settings.submission_digest),
         updated_at: Set(now),
     })
     .on_conflict(
@@ -61,6 +67,7 @@ pub async fn save_settings(
             .update_columns([
                 notification_setting::Column::ContributionDecisions,
                 notification_setting::Column::NewSubmissions,
+                notification_setting::Column::SubmissionDigest,
                 notification_setting::Column::UpdatedAt,
             ])
             .to_owned(),
@@ -71,12 +78,13 @@ pub async fn save_settings(
 }
 
 /// The active accounts that get notices of `kind`, among the partners of `organisation_id`
-/// (decisions) or the moderators and admins (submissions), as each one chose.
+/// (decisions) or the moderators and admins (submissions), as each one chose, with what
+/// each chose.
 pub async fn recipients(
     db: &impl ConnectionTrait,
     kind: NoticeKind,
     organisation_id: Option<Uuid>,
-) -> AppResult<Vec<user::Model>> {
+) -> AppResult<Vec<(user::Model, NotificationSettings)>> {
     let mut select = user::Entity::find().filter(user::Column::IsActive.eq(true));
     select = match kind {
         NoticeKind::ContributionDecision => {
@@ -105,13 +113,11 @@ pub async fn recipients(
     }
     Ok(accounts
         .into_iter()
-        .filter(|account| {
-            chosen
-                .get(&account.id)
-                .copied()
-                .unwrap_or_default()
-                .wants(account.role, kind)
+        .map(|account| {
+            let settings = chosen.get(&account.id).copied().unwrap_or_default();
+            (account, settings)
         })
+        .filter(|(account, settings)| settings.wants(account.role, kind))
         .collect())
 }
 
@@ -122,6 +128,9 @@ pub struct NewNotice<'a> {
     pub kind: NoticeKind,
     pub subject: &'a str,
     pub body: &'a str,
+    /// For a digest: gathered until then, then sent with the account's other notices
+    /// gathered (see [`gather_digests`]).
+    pub gathered_until: Option<DateTime<Utc>>,
 }
 
 /// Owes `notice` to its account, unless it is owed already for that change.
@@ -137,9 +146,14 @@ pub async fn enqueue(
         kind: Set(notice.kind.name().to_owned()),
         subject: Set(notice.subject.chars().take(300).collect()),
         body: Set(notice.body.to_owned()),
-        status: Set(PENDING.to_owned()),
+        status: Set(if notice.gathered_until.is_some() {
+            WAITING
+        } else {
+            PENDING
+        }
+        .to_owned()),
         attempts: Set(0),
-        next_attempt_at: Set(now),
+        next_attempt_at: Set(notice.gathered_until.unwrap_or(now)),
         created_at: Set(now),
         sent_at: Set(None),
         last_error: Set(None),
@@ -208,10 +222,66 @@ pub async fn claim_due(
         .await?)
 }
 
-/// When the next pending notice is due, if any.
+/// Turns the notices gathered for each account whose digest fell due by `now` into one
+/// pending notice: the account's last one gathered becomes the digest, its subject and body
+/// written by `compose` from all of them (oldest first), and the others are marked
+/// [`IN_DIGEST`]. A digest falls due when its first notice does; the later ones go with it.
+/// One transaction per account, its gathered notices locked on PostgreSQL: of two replicas
+/// gathering at once, the second finds nothing left.
+pub async fn gather_digests(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    compose: impl Fn(&[mail_notice::Model]) -> (String, String),
+) -> AppResult<()> {
+    let accounts: Vec<Uuid> = mail_notice::Entity::find()
+        .select_only()
+        .column(mail_notice::Column::UserId)
+        .filter(mail_notice::Column::Status.eq(WAITING))
+        .filter(mail_notice::Column::NextAttemptAt.lte(now))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    for user_id in accounts {
+        let txn = db.begin().await?;
+        let mut select = mail_notice::Entity::find()
+            .filter(mail_notice::Column::UserId.eq(user_id))
+            .filter(mail_notice::Column::Status.eq(WAITING))
+            .order_by_asc(mail_notice::Column::Sequence);
+        if txn.get_database_backend() == DbBackend::Postgres {
+            select = select.lock_exclusive();
+        }
+        let gathered = select.all(&txn).await?;
+        let due = gathered.iter().any(|notice| notice.next_attempt_at <= now);
+        let Some((digest, earlier)) = gathered.split_last().filter(|_| due) else {
+            txn.commit().await?;
+            continue;
+        };
+        let (subject, body) = compose(&gathered);
+        mail_notice::Entity::update_many()
+            .col_expr(mail_notice::Column::Status, Expr::value(IN_DIGEST))
+            .filter(mail_notice::Column::Id.is_in(earlier.iter().map(|notice| notice.id)))
+            .exec(&txn)
+            .await?;
+        mail_notice::Entity::update(mail_notice::ActiveModel {
+            id: Set(digest.id),
+            status: Set(PENDING.to_owned()),
+            subject: Set(subject.chars().take(300).collect()),
+            body: Set(body),
+            next_attempt_at: Set(now),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+        txn.commit().await?;
+    }
+    Ok(())
+}
+
+/// When the next pending notice, or the next digest, is due, if any.
 pub async fn next_due(db: &DatabaseConnection) -> AppResult<Option<DateTime<Utc>>> {
     Ok(mail_notice::Entity::find()
-        .filter(mail_notice::Column::Status.eq(PENDING))
+        .filter(mail_notice::Column::Status.is_in([PENDING, WAITING]))
         .order_by_asc(mail_notice::Column::NextAttemptAt)
         .one(db)
         .await?

@@ -247,10 +247,15 @@ fn settings(port: u16, retry_delays_ms: &[u64]) -> MailSettings {
 /// Starts sending `app`'s notices through the server on `port`, once the consumer has
 /// taken its place in the change stream (what happens after is told).
 async fn send_mail(app: &TestApp, port: u16, retry_delays_ms: &[u64]) -> Mailing {
+    send_mail_with(app, settings(port, retry_delays_ms)).await
+}
+
+/// [`send_mail`] with these settings.
+async fn send_mail_with(app: &TestApp, settings: MailSettings) -> Mailing {
     let mailing = Mailing(communs::mail::start(
         app.db().clone(),
         app.changes.clone(),
-        Arc::new(settings(port, retry_delays_ms)),
+        Arc::new(settings),
     ));
     for _ in 0..200 {
         if stream_consumer::Entity::find_by_id("mail".to_owned())
@@ -607,6 +612,19 @@ async fn notification_settings_are_on_by_default_and_new_submissions_are_for_mod
         "{refused}"
     );
 
+    let no_digest = app
+        .query_as(
+            &partner.token,
+            UPDATE,
+            json!({ "input": { "submissionDigest": true } }),
+        )
+        .await;
+    assert_eq!(error_codes(&no_digest), ["BAD_USER_INPUT"], "{no_digest}");
+    assert_eq!(
+        no_digest["errors"][0]["extensions"]["field"], "input.submissionDigest",
+        "{no_digest}"
+    );
+
     let changed = app
         .data_as(
             &moderator.token,
@@ -903,5 +921,106 @@ async fn the_server_sends_e_mails_with_smtp_url_set_and_queues_none_without_it()
         )),
         "{}",
         received[0].body
+    );
+}
+
+#[tokio::test]
+async fn a_moderator_who_chose_a_digest_gets_the_submissions_gathered_in_one_message_once() {
+    let (smtp, port) = SmtpServer::start().await;
+    let app = TestApp::with_demo().await;
+    let replica = app.replica().await;
+    let partner = app
+        .account("claire@afev.exemple.fr", Role::Partner, Some("afev"))
+        .await;
+    let gathering = app
+        .account("moderation@exemple.fr", Role::Moderator, None)
+        .await;
+    app.account("admin@exemple.fr", Role::Admin, None).await;
+    let chosen = app
+        .data_as(
+            &gathering.token,
+            "mutation { updateMyNotificationSettings(input: { submissionDigest: true }) {
+                notificationSettings { newSubmissions submissionDigest } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        chosen["updateMyNotificationSettings"]["notificationSettings"],
+        json!({ "newSubmissions": true, "submissionDigest": true })
+    );
+    // Two replicas, gathering for three seconds.
+    let digest_settings = || MailSettings {
+        digest_period: Duration::from_secs(3),
+        ..settings(port, &[50])
+    };
+    let _first = send_mail_with(&app, digest_settings()).await;
+    let _second = send_mail_with(&replica, digest_settings()).await;
+
+    let mut ids = Vec::new();
+    for title in ["Jardin partagé", "Repair café", "Aide aux devoirs"] {
+        let id = draft(&app, &partner, title).await;
+        let sent = submit(&app, &partner, &id, 1).await;
+        assert!(sent.get("errors").is_none(), "{sent}");
+        ids.push(id);
+    }
+    let received = smtp.wait_for(4).await;
+    assert_eq!(
+        smtp.to("admin@exemple.fr").len(),
+        3,
+        "one message each for who did not choose a digest"
+    );
+    let digests = smtp.to("moderation@exemple.fr");
+    assert_eq!(digests.len(), 1, "{received:#?}");
+    let digest = &digests[0];
+    assert_eq!(digest.subject, "[Communs] 3 contributions à modérer");
+    let listed: Vec<&str> = digest
+        .body
+        .lines()
+        .filter(|line| line.starts_with("- "))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "- L'initiative « Jardin partagé », soumise par AFEV — Association de la fondation \
+             étudiante pour la ville",
+            "- L'initiative « Repair café », soumise par AFEV — Association de la fondation \
+             étudiante pour la ville",
+            "- L'initiative « Aide aux devoirs », soumise par AFEV — Association de la fondation \
+             étudiante pour la ville",
+        ],
+        "oldest first: {}",
+        digest.body
+    );
+    for id in &ids {
+        assert!(
+            digest.body.contains(&format!(
+                "  {SITE}/contributions/initiatives/{}",
+                uuid_of(id)
+            )),
+            "{}",
+            digest.body
+        );
+    }
+    let gathered: Vec<String> = notices(&app)
+        .await
+        .into_iter()
+        .filter(|notice| notice.user_id.to_string() == uuid_of(&gathering.id))
+        .map(|notice| notice.status)
+        .collect();
+    assert_eq!(gathered, ["IN_DIGEST", "IN_DIGEST", "SENT"]);
+
+    // A submission after the digest starts the next one.
+    let id = draft(&app, &partner, "Paniers solidaires").await;
+    submit(&app, &partner, &id, 1).await;
+    smtp.wait_for(6).await;
+    let digests = smtp.to("moderation@exemple.fr");
+    assert_eq!(digests.len(), 2);
+    assert_eq!(digests[1].subject, "[Communs] 1 contribution à modérer");
+    assert!(
+        digests[1]
+            .body
+            .contains("une contribution a été soumise et attend une décision de modération"),
+        "{}",
+        digests[1].body
     );
 }
