@@ -10,6 +10,7 @@
 FROM rust:1.95-bookworm AS builder
 WORKDIR /build
 COPY Cargo.toml Cargo.lock ./
+COPY .cargo ./.cargo
 COPY entity ./entity
 COPY migration ./migration
 COPY bench/Cargo.toml ./bench/Cargo.toml

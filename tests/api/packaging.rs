@@ -135,6 +135,19 @@ fn the_image_build_stage_receives_every_workspace_member_and_its_sources() {
     }
 }
 
+#[test]
+fn the_image_is_built_with_the_repositorys_cargo_settings() {
+    // They choose how the allocator is compiled: an image built without them would hold
+    // on to the memory a large export freed.
+    let stage = build_stage();
+    let settings = std::fs::read_to_string(repository().join(".cargo/config.toml")).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(stage.path().join(".cargo/config.toml")).ok(),
+        Some(settings),
+        "the image's build stage lacks .cargo/config.toml: COPY it"
+    );
+}
+
 /// The files the Rust sources under `folder` embed (`include_str!`, `include_bytes!`),
 /// relative to the repository.
 fn embedded_files(folder: &Path, found: &mut Vec<PathBuf>) {
