@@ -368,17 +368,41 @@ impl Initiative {
     ) -> Result<Connection<InitiativeRevision>> {
         let request = PageRequest::try_from(page_args(first, after, last, before))?;
         let state = ctx.state()?;
-        let (page, total) = store::revisions::page(&state.db, self.model.id, request).await?;
+        let id = self.model.id;
+        // The rows read after the page: the one before the page's last revision.
+        let mut beyond = Vec::new();
+        let (page, total) = if request.needs_total() {
+            store::revisions::page(&state.db, id, request).await?
+        } else {
+            // Every initiative of a list reads its page in one query.
+            let window = request.window(None);
+            let mut rows = state
+                .loaders
+                .revisions_of_initiative()
+                .load_one((id, window))
+                .await?
+                .map(|rows| rows.to_vec())
+                .unwrap_or_default();
+            let found_extra_row = rows.len() as u64 > window.limit;
+            beyond = rows.split_off((window.limit as usize).min(rows.len()));
+            let page = Page {
+                rows,
+                offset: window.offset,
+                has_next_page: request.has_next_page(found_extra_row),
+                has_previous_page: window.offset > 0,
+            };
+            (page, store::revisions::total(&state.db, id))
+        };
         // Each revision shows what it changed from the one before: read the one before the
-        // page's last too.
+        // page's last too, unless it came with the page.
+        let mut earlier: Vec<_> = page.rows.iter().chain(&beyond).cloned().collect();
         let wanted: Vec<i32> = page
             .rows
             .iter()
             .map(|row| row.number - 1)
-            .filter(|number| !page.rows.iter().any(|row| row.number == *number))
+            .filter(|number| *number > 0 && !earlier.iter().any(|row| row.number == *number))
             .collect();
-        let mut earlier = store::revisions::numbered(&state.db, self.model.id, &wanted).await?;
-        earlier.extend(page.rows.iter().cloned());
+        earlier.extend(store::revisions::numbered(&state.db, id, &wanted).await?);
         let mut revisions = Vec::with_capacity(page.rows.len());
         for row in &page.rows {
             let previous = earlier.iter().find(|other| other.number == row.number - 1);

@@ -24,6 +24,7 @@ use super::{
     initiatives,
     keyed::Keyed,
     reference_rows::{ReferenceRows, RowCache},
+    revisions,
     sql::{for_backend, placeholders},
     users,
 };
@@ -262,6 +263,37 @@ impl Loader<(Uuid, Window)> for InitiativesOfTerritory {
     }
 }
 
+/// One page of the revisions of each initiative, by initiative and window, with one more
+/// row after the window when there is one.
+pub struct RevisionsOfInitiative {
+    db: DatabaseConnection,
+}
+
+impl Loader<(Uuid, Window)> for RevisionsOfInitiative {
+    type Value = Arc<[initiative_revision::Model]>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Window)],
+    ) -> Result<HashMap<(Uuid, Window), Self::Value>, AppError> {
+        // The initiatives of a list ask for the same window: one query per window.
+        let mut by_window: HashMap<Window, Vec<Uuid>> = HashMap::new();
+        for (initiative, window) in keys {
+            by_window.entry(*window).or_default().push(*initiative);
+        }
+        let mut pages = HashMap::new();
+        for (window, initiatives) in by_window {
+            let mut found = revisions::pages_per_initiative(&self.db, &initiatives, window).await?;
+            for initiative in initiatives {
+                let rows = found.remove(&initiative).unwrap_or_default();
+                pages.insert((initiative, window), rows.into());
+            }
+        }
+        Ok(pages)
+    }
+}
+
 /// How many initiatives each territory (and what it contains) holds.
 pub struct InitiativeCountOfTerritory {
     db: DatabaseConnection,
@@ -440,6 +472,9 @@ loaders! {
     .ordered_by(meeting_topic::Column::Position, Order::Asc)
     .ordered_by(meeting_topic::Column::Id, Order::Asc);
 
+    /// A page of each initiative's revisions.
+    revisions_of_initiative: RevisionsOfInitiative =
+        |request| RevisionsOfInitiative { db: request.db.clone() };
     initiatives_of_territory: InitiativesOfTerritory = |request| InitiativesOfTerritory {
         db: request.db.clone(),
         scope: request.scope.clone(),

@@ -1,6 +1,8 @@
 //! The revisions of published initiatives: snapshots taken inside the transaction that
 //! changes what the public sees, numbered per initiative.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use entity::{
     enums::ModerationStatus, initiative, initiative_audience, initiative_meeting,
@@ -15,11 +17,11 @@ use uuid::Uuid;
 use super::{
     curation::ReferenceKind,
     page::{Page, TotalCount},
-    sql::for_backend,
+    sql::{for_backend, placeholders},
 };
 use crate::{
     domain::{
-        page::PageRequest,
+        page::{PageRequest, Window},
         revision::{Reviser, Snapshot},
     },
     error::{AppError, AppResult},
@@ -231,6 +233,48 @@ pub async fn page(
         .filter(initiative_revision::Column::InitiativeId.eq(initiative_id))
         .order_by_desc(initiative_revision::Column::Number);
     super::page::fetch_page(db, select, request).await
+}
+
+/// Counts the revisions of `initiative_id` when asked.
+pub fn total(db: &DatabaseConnection, initiative_id: Uuid) -> TotalCount {
+    let select = initiative_revision::Entity::find()
+        .filter(initiative_revision::Column::InitiativeId.eq(initiative_id));
+    TotalCount::of(db, &select, None)
+}
+
+/// For each of these initiatives, its revisions in `window`, newest first, with one more
+/// row after the window when there is one, in one query: the history of every initiative
+/// of a list.
+pub async fn pages_per_initiative(
+    db: &DatabaseConnection,
+    initiative_ids: &[Uuid],
+    window: Window,
+) -> AppResult<HashMap<Uuid, Vec<initiative_revision::Model>>> {
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "SELECT * FROM (\
+             SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.initiative_id ORDER BY r.number DESC) \
+                 AS rank \
+             FROM initiative_revision r WHERE r.initiative_id IN ({})\
+         ) ranked WHERE rank > ? AND rank <= ? ORDER BY initiative_id, rank",
+        placeholders(initiative_ids.len())
+    );
+    let mut values: Vec<sea_orm::Value> = initiative_ids.iter().map(|id| (*id).into()).collect();
+    values.push((window.offset as i64).into());
+    values.push(((window.offset + window.limit + 1) as i64).into());
+    let rows = initiative_revision::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            backend,
+            for_backend(backend, &sql),
+            values,
+        ))
+        .all(db)
+        .await?;
+    let mut pages: HashMap<Uuid, Vec<initiative_revision::Model>> = HashMap::new();
+    for row in rows {
+        pages.entry(row.initiative_id).or_default().push(row);
+    }
+    Ok(pages)
 }
 
 /// The revisions `numbers` of `initiative_id` that exist.

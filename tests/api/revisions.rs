@@ -403,3 +403,57 @@ async fn merging_a_duplicate_is_a_revision_of_the_kept_initiative() {
     assert_eq!(merge["changes"][0]["before"], "YOUTH");
     assert_eq!(merge["changes"][0]["after"], "YOUTH, INHABITANTS");
 }
+
+#[tokio::test]
+async fn a_list_shows_each_initiatives_latest_revision_as_its_own_history_does() {
+    let app = TestApp::with_demo().await;
+    let partner = app
+        .account("afev@exemple.fr", Role::Partner, Some("afev"))
+        .await;
+    let moderator = app.account("m@exemple.fr", Role::Moderator, None).await;
+    for summary in [
+        "Un mentorat poursuivi en 2021.",
+        "Un mentorat poursuivi en 2022.",
+    ] {
+        approved_proposal(&app, &partner, &moderator, summary, "Merci").await;
+    }
+    let (id, ..) = mentoring(&app).await;
+
+    let list = app
+        .data(
+            "{ initiatives(first: 100) { nodes { id revisions(first: 1) {
+                totalCount pageInfo { hasNextPage }
+                nodes { number changes { field before after } } } } } }",
+        )
+        .await;
+    let nodes = list["initiatives"]["nodes"].as_array().unwrap();
+    assert!(nodes.len() > 1, "{list}");
+    for node in nodes {
+        let revisions = &node["revisions"];
+        if node["id"] == id.as_str() {
+            assert_eq!(revisions["totalCount"], 3);
+            assert_eq!(revisions["pageInfo"]["hasNextPage"], true);
+            assert_eq!(
+                revisions["nodes"],
+                json!([{ "number": 3, "changes": [{ "field": "summary",
+                    "before": "Un mentorat poursuivi en 2021.",
+                    "after": "Un mentorat poursuivi en 2022." }] }]),
+                "what the latest changed, from the revision after the page"
+            );
+        } else {
+            assert_eq!(revisions["totalCount"], 0, "{node}");
+            assert_eq!(revisions["nodes"], json!([]));
+        }
+        let alone = history_page(
+            &app,
+            None,
+            node["id"].as_str().unwrap(),
+            json!({ "first": 1 }),
+        )
+        .await;
+        assert_eq!(
+            alone["nodes"][0]["number"], revisions["nodes"][0]["number"],
+            "{node}"
+        );
+    }
+}
