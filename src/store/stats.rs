@@ -120,13 +120,20 @@ pub async fn by_territory(
         cache,
         scope,
         filter,
-        "reached(root, id) AS (\
-             SELECT id, id FROM territory WHERE kind = ? \
-             UNION SELECT r.root, tp.child_id FROM territory_parent tp \
-             JOIN reached r ON tp.parent_id = r.id\
-         ) SELECT r.root AS key, COUNT(DISTINCT it.initiative_id) AS total \
-         FROM matched m JOIN initiative_territory it ON it.initiative_id = m.id \
-         JOIN reached r ON r.id = it.territory_id GROUP BY r.root",
+        // Up from the territories of the matched initiatives to their ancestors, rather
+        // than down from every territory of the kind: a department's dashboard walks from
+        // its few dozen territories, not from all the country's (10 ms instead of 17 to
+        // 34 ms at 200,000 initiatives, bench/results/2026-12-03-scale.md).
+        "linked AS (\
+             SELECT it.initiative_id, it.territory_id FROM matched m \
+             JOIN initiative_territory it ON it.initiative_id = m.id\
+         ), up(id, ancestor) AS (\
+             SELECT DISTINCT territory_id, territory_id FROM linked \
+             UNION SELECT u.id, tp.parent_id FROM up u \
+             JOIN territory_parent tp ON tp.child_id = u.ancestor\
+         ) SELECT u.ancestor AS key, COUNT(DISTINCT l.initiative_id) AS total \
+         FROM linked l JOIN up u ON u.id = l.territory_id \
+         JOIN territory t ON t.id = u.ancestor AND t.kind = ? GROUP BY u.ancestor",
         vec![kind.as_str().into()],
     )
     .await
