@@ -67,6 +67,21 @@ pub async fn submit(app: &TestApp, account: &TestAccount, id: &str, version: i64
     .await
 }
 
+/// A moderator's approval of `id` at `version`, which must publish it.
+pub async fn approve(
+    app: &TestApp,
+    moderator: &TestAccount,
+    id: &str,
+    comment: Option<&str>,
+    version: i64,
+) {
+    let approved = moderate(app, moderator, id, "APPROVE", comment, version).await;
+    assert_eq!(
+        approved["data"]["moderate"]["subject"]["status"], "PUBLISHED",
+        "{approved}"
+    );
+}
+
 /// A moderator's decision; the response.
 pub async fn moderate(
     app: &TestApp,
@@ -87,19 +102,7 @@ pub async fn moderate(
 /// Approves a submitted initiative, inserted at version 1, as `moderator`, and checks that
 /// it is published.
 pub async fn publish(app: &TestApp, moderator: &TestAccount, initiative: uuid::Uuid) {
-    let approved = moderate(
-        app,
-        moderator,
-        &format!("Initiative:{initiative}"),
-        "APPROVE",
-        None,
-        1,
-    )
-    .await;
-    assert_eq!(
-        approved["data"]["moderate"]["subject"]["status"], "PUBLISHED",
-        "{approved}"
-    );
+    approve(app, moderator, &format!("Initiative:{initiative}"), None, 1).await;
 }
 
 #[tokio::test]
@@ -326,11 +329,7 @@ async fn submit_approve_publishes_and_the_initiative_is_found_and_counted_at_onc
                    stats { total } }";
     let before = app.data(query).await;
     assert_eq!(before["initiatives"]["totalCount"], 0);
-    let approved = moderate(&app, &moderator, &id, "APPROVE", None, 2).await;
-    assert_eq!(
-        approved["data"]["moderate"]["subject"]["status"], "PUBLISHED",
-        "{approved}"
-    );
+    approve(&app, &moderator, &id, None, 2).await;
     let after = app.data(query).await;
     assert_eq!(after["initiatives"]["totalCount"], 1);
     assert_eq!(
@@ -525,11 +524,7 @@ async fn a_proposed_change_leaves_the_published_version_until_approved() {
     assert_eq!(item["changes"].as_array().unwrap().len(), 2);
 
     let proposal_id = proposal["id"].as_str().unwrap();
-    let approved = moderate(&app, &moderator, proposal_id, "APPROVE", None, 1).await;
-    assert_eq!(
-        approved["data"]["moderate"]["subject"]["status"], "PUBLISHED",
-        "{approved}"
-    );
+    approve(&app, &moderator, proposal_id, None, 1).await;
     let now = app.data(&read).await["initiative"].clone();
     assert_eq!(now["summary"], "Un mentorat à distance, poursuivi en 2021.");
     assert_eq!(now["outcomes"], Value::Null);

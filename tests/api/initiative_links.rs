@@ -6,7 +6,7 @@ use entity::enums::Role;
 use serde_json::{Value, json};
 
 use crate::{
-    contributions::{UPDATE, draft, moderate, submit},
+    contributions::{UPDATE, approve, draft, moderate, submit},
     helpers::{TestAccount, TestApp, error_codes},
 };
 
@@ -450,19 +450,7 @@ async fn a_partner_proposes_links_on_a_published_initiative_and_a_moderator_deci
         json!([]),
         "nothing shown until approved"
     );
-    let approved = moderate(
-        &app,
-        &moderator,
-        proposal["id"].as_str().unwrap(),
-        "APPROVE",
-        None,
-        1,
-    )
-    .await;
-    assert_eq!(
-        approved["data"]["moderate"]["subject"]["status"], "PUBLISHED",
-        "{approved}"
-    );
+    approve(&app, &moderator, proposal["id"].as_str().unwrap(), None, 1).await;
     let now = links_of(&app, "mentorat-a-distance-afev").await;
     assert_eq!(
         slugs(&now["links"]),

@@ -6,7 +6,7 @@ use entity::enums::Role;
 use serde_json::{Value, json};
 
 use crate::{
-    contributions::{CREATE, UPDATE, draft, ids, moderate, submit},
+    contributions::{CREATE, UPDATE, approve, draft, ids, moderate, submit},
     helpers::{TestAccount, TestApp, error_codes},
 };
 
@@ -61,11 +61,7 @@ async fn draft_on(
 /// Submits and approves a draft at version 1.
 async fn publish(app: &TestApp, partner: &TestAccount, moderator: &TestAccount, id: &str) {
     submit(app, partner, id, 1).await;
-    let approved = moderate(app, moderator, id, "APPROVE", None, 2).await;
-    assert_eq!(
-        approved["data"]["moderate"]["subject"]["status"], "PUBLISHED",
-        "{approved}"
-    );
+    approve(app, moderator, id, None, 2).await;
 }
 
 const WITHIN: &str = "query ($within: BoundingBox!) {
@@ -408,19 +404,7 @@ async fn a_place_proposed_for_a_published_initiative_waits_for_moderation() {
         json!({ "latitude": 49.119, "longitude": 6.176, "explicit": false }),
         "unchanged until approved"
     );
-    let approved = moderate(
-        &app,
-        &moderator,
-        proposal["id"].as_str().unwrap(),
-        "APPROVE",
-        None,
-        1,
-    )
-    .await;
-    assert_eq!(
-        approved["data"]["moderate"]["subject"]["status"], "PUBLISHED",
-        "{approved}"
-    );
+    approve(&app, &moderator, proposal["id"].as_str().unwrap(), None, 1).await;
     assert_eq!(
         place_as(&app, &partner, &id).await,
         json!({ "latitude": 49.101, "longitude": 6.159, "explicit": true })

@@ -6,7 +6,7 @@ use entity::enums::Role;
 use serde_json::{Value, json};
 
 use crate::{
-    contributions::{UPDATE, draft, moderate, submit},
+    contributions::{UPDATE, approve, draft, moderate, submit},
     fixtures::link_professional_to_account,
     helpers::{TestAccount, TestApp},
 };
@@ -88,11 +88,7 @@ async fn approved_proposal(
         .as_str()
         .unwrap()
         .to_owned();
-    let approved = moderate(app, moderator, &proposal, "APPROVE", Some(comment), 1).await;
-    assert_eq!(
-        approved["data"]["moderate"]["subject"]["status"], "PUBLISHED",
-        "{approved}"
-    );
+    approve(app, moderator, &proposal, Some(comment), 1).await;
 }
 
 #[tokio::test]
