@@ -369,52 +369,45 @@ impl Initiative {
         let request = PageRequest::try_from(page_args(first, after, last, before))?;
         let state = ctx.state()?;
         let id = self.model.id;
-        // The rows read after the page: the one before the page's last revision.
-        let mut beyond = Vec::new();
-        let (page, total) = if request.needs_total() {
-            store::revisions::page(&state.db, id, request).await?
+        let known = if request.needs_total() {
+            Some(store::revisions::total(&state.db, id, None).get().await?)
         } else {
-            // Every initiative of a list reads its page in one query.
-            let window = request.window(None);
-            let mut rows = state
-                .loaders
-                .revisions_of_initiative()
-                .load_one((id, window))
-                .await?
-                .map(|rows| rows.to_vec())
-                .unwrap_or_default();
-            let found_extra_row = rows.len() as u64 > window.limit;
-            beyond = rows.split_off((window.limit as usize).min(rows.len()));
-            let page = Page {
-                rows,
-                offset: window.offset,
-                has_next_page: request.has_next_page(found_extra_row),
-                has_previous_page: window.offset > 0,
-            };
-            (page, store::revisions::total(&state.db, id))
+            None
         };
+        // Every initiative of a list reads its page in one query.
+        let window = request.window(known);
+        let mut rows = state
+            .loaders
+            .revisions_of_initiative()
+            .load_one((id, window))
+            .await?
+            .map(|rows| rows.to_vec())
+            .unwrap_or_default();
+        let found_extra_row = rows.len() as u64 > window.limit;
+        // The row after the page: the revision the page's last one follows.
+        let beyond = rows.split_off((window.limit as usize).min(rows.len()));
         // Each revision shows what it changed from the one before: read the one before the
         // page's last too, unless it came with the page.
-        let mut earlier: Vec<_> = page.rows.iter().chain(&beyond).cloned().collect();
-        let wanted: Vec<i32> = page
-            .rows
+        let mut earlier: Vec<_> = rows.iter().chain(&beyond).cloned().collect();
+        let wanted: Vec<i32> = rows
             .iter()
             .map(|row| row.number - 1)
             .filter(|number| *number > 0 && !earlier.iter().any(|row| row.number == *number))
             .collect();
         earlier.extend(store::revisions::numbered(&state.db, id, &wanted).await?);
-        let mut revisions = Vec::with_capacity(page.rows.len());
-        for row in &page.rows {
+        let mut revisions = Vec::with_capacity(rows.len());
+        for row in rows {
             let previous = earlier.iter().find(|other| other.number == row.number - 1);
-            let follows = self.follows_revision(state, row);
-            revisions.push(InitiativeRevision::new(row.clone(), previous, follows)?);
+            let follows = self.follows_revision(state, &row);
+            revisions.push(InitiativeRevision::new(row, previous, follows)?);
         }
         let page = Page {
             rows: revisions,
-            offset: page.offset,
-            has_next_page: page.has_next_page,
-            has_previous_page: page.has_previous_page,
+            offset: window.offset,
+            has_next_page: request.has_next_page(found_extra_row),
+            has_previous_page: window.offset > 0,
         };
+        let total = store::revisions::total(&state.db, id, known);
         Ok(Connection::new(page, total))
     }
 

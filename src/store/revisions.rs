@@ -16,12 +16,12 @@ use uuid::Uuid;
 
 use super::{
     curation::ReferenceKind,
-    page::{Page, TotalCount},
+    page::TotalCount,
     sql::{for_backend, placeholders},
 };
 use crate::{
     domain::{
-        page::{PageRequest, Window},
+        page::Window,
         revision::{Reviser, Snapshot},
     },
     error::{AppError, AppResult},
@@ -222,24 +222,11 @@ pub async fn published_referring_to(
         .await?)
 }
 
-/// One page of the revisions of `initiative_id`, newest first.
-#[tracing::instrument(skip(db))]
-pub async fn page(
-    db: &DatabaseConnection,
-    initiative_id: Uuid,
-    request: PageRequest,
-) -> AppResult<(Page<initiative_revision::Model>, TotalCount)> {
-    let select = initiative_revision::Entity::find()
-        .filter(initiative_revision::Column::InitiativeId.eq(initiative_id))
-        .order_by_desc(initiative_revision::Column::Number);
-    super::page::fetch_page(db, select, request).await
-}
-
-/// Counts the revisions of `initiative_id` when asked.
-pub fn total(db: &DatabaseConnection, initiative_id: Uuid) -> TotalCount {
+/// Counts the revisions of `initiative_id` when asked, unless the count is `known`.
+pub fn total(db: &DatabaseConnection, initiative_id: Uuid, known: Option<u64>) -> TotalCount {
     let select = initiative_revision::Entity::find()
         .filter(initiative_revision::Column::InitiativeId.eq(initiative_id));
-    TotalCount::of(db, &select, None)
+    TotalCount::of(db, &select, known)
 }
 
 /// For each of these initiatives, its revisions in `window`, newest first, with one more

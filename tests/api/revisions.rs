@@ -452,4 +452,19 @@ async fn a_list_shows_each_initiatives_latest_revision_as_its_own_history_does()
             "{node}"
         );
     }
+
+    let oldest = app
+        .data_with(
+            "query ($id: ID!) { node(id: $id) { ... on Initiative {
+                revisions(last: 1) { totalCount pageInfo { hasPreviousPage }
+                    nodes { number role } } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        oldest["node"]["revisions"],
+        json!({ "totalCount": 3, "pageInfo": { "hasPreviousPage": true },
+            "nodes": [{ "number": 1, "role": "BASELINE" }] }),
+        "read from the end"
+    );
 }
