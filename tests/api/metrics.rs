@@ -290,15 +290,18 @@ async fn running_subscriptions_and_refusals_for_a_rate_are_reported() {
     let connections = "communs_websocket_connections_active";
     assert_eq!(value(&server.scrape().await, connections, &[]), 1.0);
     socket.close(None).await.unwrap();
+    // The subscription ends, then the connection: wait for both.
+    let mut open = 1.0;
     for _ in 0..50 {
-        seen = running(&server.scrape().await);
-        if seen == 0.0 {
+        let scrape = server.scrape().await;
+        (seen, open) = (running(&scrape), value(&scrape, connections, &[]));
+        if seen == 0.0 && open == 0.0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(seen, 0.0, "none once the connection is closed");
-    assert_eq!(value(&server.scrape().await, connections, &[]), 0.0);
+    assert_eq!(open, 0.0);
 
     let limited = "communs_rate_limited_total";
     let before = value(&server.scrape().await, limited, &[("per", "address")]);
