@@ -21,6 +21,7 @@ mod m20261203_000006_initiative_places;
 mod m20261203_000007_initiative_revisions;
 mod m20261203_000008_map_cells;
 mod m20261203_000009_submission_digest;
+mod m20261203_000010_initiative_facets;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000007_initiative_revisions::Migration),
             Box::new(m20261203_000008_map_cells::Migration),
             Box::new(m20261203_000009_submission_digest::Migration),
+            Box::new(m20261203_000010_initiative_facets::Migration),
         ]
     }
 }

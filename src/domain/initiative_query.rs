@@ -48,6 +48,40 @@ impl InitiativeFilter {
         };
         (*self == alone).then_some(search)
     }
+
+    /// The theme and the territory the filter asks for, when it names at most one of each
+    /// and at least one: the public's kept facets answer such a filter.
+    pub fn facet(&self) -> Option<Facet> {
+        let one = |ids: &[Uuid]| match ids {
+            [] => Some(None),
+            [id] => Some(Some(*id)),
+            _ => None,
+        };
+        let facet = Facet {
+            theme: one(&self.theme_ids)?,
+            territory: one(&self.territory_ids)?,
+        };
+        (facet.theme.is_some() || facet.territory.is_some()).then_some(facet)
+    }
+
+    /// Whether the filter asks for nothing but its [`Self::facet`].
+    pub fn facet_alone(&self) -> bool {
+        self.facet().is_some()
+            && *self
+                == Self {
+                    theme_ids: self.theme_ids.clone(),
+                    territory_ids: self.territory_ids.clone(),
+                    ..Self::default()
+                }
+    }
+}
+
+/// A theme (with its sub-themes) and a territory (with everything it contains); `None`
+/// is any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facet {
+    pub theme: Option<Uuid>,
+    pub territory: Option<Uuid>,
 }
 
 /// An inclusive date range whose ends are in order.
@@ -135,6 +169,38 @@ mod tests {
 
     fn date(text: &str) -> Option<NaiveDate> {
         Some(text.parse().unwrap())
+    }
+
+    #[test]
+    fn a_facet_is_one_theme_or_one_territory_or_one_of_each() {
+        let (theme, territory) = (Uuid::new_v4(), Uuid::new_v4());
+        let filter = |themes: Vec<Uuid>, territories: Vec<Uuid>| InitiativeFilter {
+            theme_ids: themes,
+            territory_ids: territories,
+            ..Default::default()
+        };
+        assert_eq!(
+            filter(vec![theme], vec![territory]).facet(),
+            Some(Facet {
+                theme: Some(theme),
+                territory: Some(territory)
+            })
+        );
+        assert_eq!(
+            filter(vec![], vec![territory]).facet(),
+            Some(Facet {
+                theme: None,
+                territory: Some(territory)
+            })
+        );
+        assert_eq!(filter(vec![], vec![]).facet(), None);
+        assert_eq!(filter(vec![theme, theme], vec![]).facet(), None);
+        assert!(filter(vec![theme], vec![]).facet_alone());
+        let searched = InitiativeFilter {
+            search: Search::parse("search", "masques").unwrap(),
+            ..filter(vec![theme], vec![])
+        };
+        assert!(searched.facet().is_some() && !searched.facet_alone());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use sea_orm::{Statement, Value};
 use uuid::Uuid;
 
 use super::{
+    facets,
     linked::{Linked, with_links},
     page::{Page, TotalCount, fetch_page, fetch_page_as},
     places, search,
@@ -95,7 +96,13 @@ pub fn select(
                 .equals((initiative::Entity, initiative::Column::Id)),
         );
     }
-    if !filter.theme_ids.is_empty() {
+    // The public's theme and territory come from the kept facets; the walks of the
+    // hierarchies answer everyone else.
+    let facet = facets::answering(scope, filter);
+    if let Some(facet) = facet {
+        select = facets::join(select, facet);
+    }
+    if !filter.theme_ids.is_empty() && facet.is_none() {
         let themes = descendants_or_self("theme", "theme", "id", "parent_id", &filter.theme_ids);
         select = select.filter(condition(
             backend,
@@ -106,7 +113,7 @@ pub fn select(
             filter.theme_ids.iter().copied(),
         ));
     }
-    if !filter.territory_ids.is_empty() {
+    if !filter.territory_ids.is_empty() && facet.is_none() {
         let territories = descendants_or_self(
             "territory",
             "territory_parent",
@@ -278,7 +285,13 @@ pub async fn list(
     figures: &StatsCache,
 ) -> AppResult<(Page<Linked>, TotalCount)> {
     let backend = db.get_database_backend();
-    let ordered = order(select(backend, scope, filter), sort);
+    let facet = facets::answering(scope, filter);
+    let ordered = match facet {
+        Some(_) if sort.field == InitiativeOrderField::PublishedAt => {
+            facets::in_public_order(select(backend, scope, filter), sort.descending)
+        }
+        _ => order(select(backend, scope, filter), sort),
+    };
     if sort.field == InitiativeOrderField::Relevance && !request.needs_total() {
         let ranked = Ranked {
             index_only: filter
@@ -304,7 +317,17 @@ pub async fn list(
                 Box::pin(async move { places::published_inside(&db, &within).await })
             })
         }
-        None => total,
+        None => match facet.filter(|_| filter.facet_alone()) {
+            // The public's count of a theme on a territory is the length of its range.
+            Some(facet) => {
+                let db = db.clone();
+                total.counted_by(move || {
+                    let db = db.clone();
+                    Box::pin(async move { facets::count(&db, facet).await })
+                })
+            }
+            None => total,
+        },
     };
     Ok((page, total))
 }

@@ -7,6 +7,7 @@ pub mod contributions;
 pub mod curation;
 pub mod database;
 pub mod duplicates;
+pub mod facets;
 pub mod initiative_links;
 pub mod initiatives;
 pub mod keyed;

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{initiatives, sql::for_backend_from, stats_cache::StatsCache};
+use super::{facets, initiatives, sql::for_backend_from, stats_cache::StatsCache};
 use crate::{
     domain::{initiative_query::InitiativeFilter, visibility::ContributionScope},
     error::{AppError, AppResult},
@@ -32,14 +32,22 @@ async fn grouped<K: TryGetable + Clone + Send + Sync + 'static>(
     values: Vec<Value>,
 ) -> AppResult<Buckets<K>> {
     let backend = db.get_database_backend();
-    let matched = initiatives::select(backend, scope, filter)
-        .select_only()
-        .column(initiative::Column::Id)
-        .build(backend);
-    let mut bound = matched.values.map(|values| values.0).unwrap_or_default();
+    // A public dashboard of a theme on a territory starts from the kept facets' range.
+    let (matched, mut bound) = match facets::answering(scope, filter) {
+        Some(facet) if filter.facet_alone() => facets::ids(backend, facet),
+        _ => {
+            let matched = initiatives::select(backend, scope, filter)
+                .select_only()
+                .column(initiative::Column::Id)
+                .build(backend);
+            (
+                matched.sql,
+                matched.values.map(|values| values.0).unwrap_or_default(),
+            )
+        }
+    };
     let sql = format!(
-        "WITH RECURSIVE matched AS ({}), {}",
-        matched.sql,
+        "WITH RECURSIVE matched AS ({matched}), {}",
         for_backend_from(backend, outer, bound.len() + 1)
     );
     bound.extend(values);

@@ -53,6 +53,7 @@ mod statements;
 mod stats;
 mod subscriptions;
 mod territory_import;
+mod theme_and_territory;
 mod throttling;
 mod tokens;
 mod webhooks;
