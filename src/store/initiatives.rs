@@ -17,7 +17,7 @@ use super::{
     linked::{Linked, with_links},
     page::{Page, TotalCount, fetch_page, fetch_page_as},
     places, search,
-    sql::{among, condition, descendants_or_self, for_backend, placeholders},
+    sql::{among, condition, descendants_or_self, for_backend, placeholders, territories_below},
     stats_cache::StatsCache,
 };
 use crate::{
@@ -114,13 +114,7 @@ pub fn select(
         ));
     }
     if !filter.territory_ids.is_empty() && facet.is_none() {
-        let territories = descendants_or_self(
-            "territory",
-            "territory_parent",
-            "child_id",
-            "parent_id",
-            &filter.territory_ids,
-        );
+        let territories = territories_below(filter.territory_ids.len());
         select = select.filter(condition(
             backend,
             &format!(
@@ -551,13 +545,12 @@ pub async fn by_slug(
 
 /// The initiatives of several territories at once (each with everything it contains, at any
 /// depth), so that a list of territories with their initiatives costs two statements, not
-/// two per territory. Each territory is a `root` of the walk.
+/// two per territory. Each territory is a `root`, with everything below it.
 fn per_territory_sql(roots: usize, visible: &str) -> String {
     format!(
-        "WITH RECURSIVE reached(root, id) AS (\
-             SELECT id, id FROM territory WHERE id IN ({roots}) \
-             UNION SELECT r.root, tp.child_id FROM territory_parent tp \
-             JOIN reached r ON tp.parent_id = r.id\
+        "WITH reached(root, id) AS (\
+             SELECT ancestor_id, descendant_id FROM territory_closure \
+             WHERE ancestor_id IN ({roots})\
          ), matches AS (\
              SELECT DISTINCT r.root AS root, it.initiative_id AS initiative_id \
              FROM reached r JOIN initiative_territory it ON it.territory_id = r.id\

@@ -31,6 +31,16 @@ pub fn descendants_or_self(
     )
 }
 
+/// The territories `roots` marks (`?` each) stand for, each with everything it contains
+/// at any depth, from the kept closure of the hierarchy (`territory_closure`, which the
+/// triggers of the writes keep whole).
+pub fn territories_below(roots: usize) -> String {
+    format!(
+        "SELECT descendant_id FROM territory_closure WHERE ancestor_id IN ({})",
+        placeholders(roots)
+    )
+}
+
 /// `column` is one of the ids `ids` (a query of one column) selects. On PostgreSQL the ids
 /// are read first into an array: the planner then looks the column up by index for each
 /// id, where `IN (subquery)` makes it guess how many ids the subquery finds, and for a

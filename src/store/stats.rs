@@ -103,12 +103,12 @@ pub async fn by_theme(
         cache,
         scope,
         filter,
-        "tops(root, id) AS (\
-             SELECT id, id FROM theme WHERE parent_id IS NULL \
-             UNION SELECT t.root, c.id FROM theme c JOIN tops t ON c.parent_id = t.id\
-         ) SELECT tops.root AS key, COUNT(DISTINCT it.initiative_id) AS total \
-         FROM matched m JOIN initiative_theme it ON it.initiative_id = m.id \
-         JOIN tops ON tops.id = it.theme_id GROUP BY tops.root",
+        // Themes have two levels: a theme's top-level theme is its parent, or itself.
+        "themed AS (\
+             SELECT COALESCE(t.parent_id, t.id) AS top, it.initiative_id AS initiative_id \
+             FROM matched m JOIN initiative_theme it ON it.initiative_id = m.id \
+             JOIN theme t ON t.id = it.theme_id\
+         ) SELECT top AS key, COUNT(DISTINCT initiative_id) AS total FROM themed GROUP BY top",
         Vec::new(),
     )
     .await
@@ -128,20 +128,17 @@ pub async fn by_territory(
         cache,
         scope,
         filter,
-        // Up from the territories of the matched initiatives to their ancestors, rather
-        // than down from every territory of the kind: a department's dashboard walks from
-        // its few dozen territories, not from all the country's (10 ms instead of 17 to
-        // 34 ms at 200,000 initiatives, bench/results/2026-12-03-scale.md).
+        // Up from the territories of the matched initiatives to their ancestors, through
+        // the kept closure of the hierarchy, rather than down from every territory of the
+        // kind: a department's dashboard reads its few dozen territories, not all the
+        // country's.
         "linked AS (\
-             SELECT it.initiative_id, it.territory_id FROM matched m \
-             JOIN initiative_territory it ON it.initiative_id = m.id\
-         ), up(id, ancestor) AS (\
-             SELECT DISTINCT territory_id, territory_id FROM linked \
-             UNION SELECT u.id, tp.parent_id FROM up u \
-             JOIN territory_parent tp ON tp.child_id = u.ancestor\
-         ) SELECT u.ancestor AS key, COUNT(DISTINCT l.initiative_id) AS total \
-         FROM linked l JOIN up u ON u.id = l.territory_id \
-         JOIN territory t ON t.id = u.ancestor AND t.kind = ? GROUP BY u.ancestor",
+             SELECT it.initiative_id AS initiative_id, tc.ancestor_id AS ancestor_id \
+             FROM matched m JOIN initiative_territory it ON it.initiative_id = m.id \
+             JOIN territory_closure tc ON tc.descendant_id = it.territory_id\
+         ) SELECT l.ancestor_id AS key, COUNT(DISTINCT l.initiative_id) AS total \
+         FROM linked l JOIN territory t ON t.id = l.ancestor_id AND t.kind = ? \
+         GROUP BY l.ancestor_id",
         vec![kind.as_str().into()],
     )
     .await
