@@ -9,6 +9,12 @@
 //! depth. The nil id stands for "any": the rows (nil, territory) answer a filter on a
 //! territory alone, (theme, nil) one on a theme alone.
 //!
+//! `dashboard_tally` keeps the figures of the public's dashboards of the whole catalogue
+//! (nil) and of each territory: per dimension (the total, months of start, audiences,
+//! kinds of organisation, top-level themes, territories) and key, how many published
+//! initiatives count. `initiative_key` holds each published initiative's keys, so that a
+//! change moves the counts from what was kept to what is now.
+//!
 //! `territory_closure` holds every (ancestor, descendant) pair of the territories'
 //! hierarchy, each territory its own ancestor, so that the facets are plain joins that
 //! triggers can write (SQLite's triggers cannot walk a hierarchy with a recursive query).
@@ -83,14 +89,137 @@ fn insert_facets(backend: DbBackend, chosen: &str) -> String {
     )
 }
 
-/// Replaces the facet rows of the initiatives `chosen` selects (a condition on the
-/// column it is given, once for the delete and once for the insert).
-fn rebuild(backend: DbBackend, chosen: impl Fn(&str) -> String) -> String {
+/// The dashboard keys of the published initiatives `chosen` selects (a condition on
+/// `i.id`): (initiative, dimension, key as text, key as id) for each figure of a dashboard
+/// it counts in. Each key once per initiative, as a dashboard counts.
+fn key_rows(backend: DbBackend, chosen: &str) -> String {
+    let nil = nil(backend);
+    let month = match backend {
+        DbBackend::Postgres => "to_char(i.started_on, 'YYYY-MM')",
+        _ => "substr(i.started_on, 1, 7)",
+    };
+    let published = format!("i.status = 'PUBLISHED' AND {chosen}");
+    [
+        format!(
+            "SELECT i.id AS initiative_id, 'total' AS dimension, '' AS key_text, \
+             {nil} AS key_id FROM initiative i WHERE {published}"
+        ),
+        format!(
+            "SELECT i.id, 'month', {month}, {nil} FROM initiative i \
+             WHERE {published} AND i.started_on IS NOT NULL"
+        ),
+        format!(
+            "SELECT i.id, 'audience', ia.audience, {nil} FROM initiative i \
+             JOIN initiative_audience ia ON ia.initiative_id = i.id WHERE {published}"
+        ),
+        format!(
+            "SELECT i.id, 'organisation_kind', o.kind, {nil} FROM initiative i \
+             JOIN initiative_organisation io ON io.initiative_id = i.id \
+             JOIN organisation o ON o.id = io.organisation_id WHERE {published}"
+        ),
+        // Themes have two levels: a theme's top-level theme is its parent, or itself.
+        format!(
+            "SELECT i.id, 'theme', '', COALESCE(t.parent_id, t.id) FROM initiative i \
+             JOIN initiative_theme it ON it.initiative_id = i.id \
+             JOIN theme t ON t.id = it.theme_id WHERE {published}"
+        ),
+        format!(
+            "SELECT i.id, 'territory', '', tc.ancestor_id FROM initiative i \
+             JOIN initiative_territory ir ON ir.initiative_id = i.id \
+             JOIN territory_closure tc ON tc.descendant_id = ir.territory_id \
+             WHERE {published}"
+        ),
+    ]
+    .join(" UNION ")
+}
+
+/// The territories (nil for the whole catalogue) whose dashboards count the published
+/// initiatives `chosen` selects (a condition on `i.id`).
+fn place_rows(backend: DbBackend, chosen: &str) -> String {
+    let nil = nil(backend);
+    let published = format!("i.status = 'PUBLISHED' AND {chosen}");
     format!(
-        "DELETE FROM initiative_facet WHERE {deleted}; {inserted}",
+        "SELECT i.id AS initiative_id, {nil} AS territory_id FROM initiative i WHERE {published} \
+         UNION SELECT i.id, tc.ancestor_id FROM initiative i \
+         JOIN initiative_territory ir ON ir.initiative_id = i.id \
+         JOIN territory_closure tc ON tc.descendant_id = ir.territory_id WHERE {published}"
+    )
+}
+
+/// Moves the dashboard counts of the initiatives `chosen` selects from what their kept
+/// rows say to what they are now (or to nothing when not `now`), in one statement, in
+/// the order of the counts' keys: two transactions take the counts' locks in one order.
+fn shift_tally(backend: DbBackend, chosen: &impl Fn(&str) -> String, now: bool) -> String {
+    let nil = nil(backend);
+    let current = if now {
+        format!(
+            " UNION ALL SELECT p.territory_id, k.dimension, k.key_text, k.key_id, 1 \
+             FROM ({places}) p JOIN ({keys}) k ON k.initiative_id = p.initiative_id",
+            places = place_rows(backend, &chosen("i.id")),
+            keys = key_rows(backend, &chosen("i.id")),
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "INSERT INTO dashboard_tally (territory_id, dimension, key_text, key_id, initiatives) \
+         SELECT territory_id, dimension, key_text, key_id, SUM(shift) FROM (\
+             SELECT f.territory_id AS territory_id, k.dimension AS dimension, \
+             k.key_text AS key_text, k.key_id AS key_id, -1 AS shift \
+             FROM initiative_facet f JOIN initiative_key k ON k.initiative_id = f.initiative_id \
+             WHERE f.theme_id = {nil} AND {kept}{current}\
+         ) shifts WHERE 1 = 1 GROUP BY territory_id, dimension, key_text, key_id \
+         HAVING SUM(shift) <> 0 ORDER BY territory_id, dimension, key_text, key_id \
+         ON CONFLICT (territory_id, dimension, key_text, key_id) \
+         DO UPDATE SET initiatives = dashboard_tally.initiatives + excluded.initiatives;",
+        kept = chosen("f.initiative_id"),
+    )
+}
+
+/// Replaces the kept rows of the initiatives `chosen` selects (a condition on the column
+/// it is given): the dashboard counts first, from the rows as they were, then the facets
+/// and the keys.
+fn rebuild(backend: DbBackend, chosen: impl Fn(&str) -> String) -> String {
+    let insert = match backend {
+        DbBackend::Postgres => "INSERT INTO",
+        _ => "INSERT OR IGNORE INTO",
+    };
+    let conflict = match backend {
+        DbBackend::Postgres => " ON CONFLICT DO NOTHING",
+        _ => "",
+    };
+    format!(
+        "{shifted} \
+         DELETE FROM initiative_facet WHERE {deleted}; {inserted} \
+         DELETE FROM initiative_key WHERE {deleted}; \
+         {insert} initiative_key (initiative_id, dimension, key_text, key_id) {keys}{conflict};",
+        shifted = shift_tally(backend, &chosen, true),
         deleted = chosen("initiative_id"),
         inserted = insert_facets(backend, &chosen("i.id")),
+        keys = key_rows(backend, &chosen("i.id")),
     )
+}
+
+/// The kept rows of every initiative, and the dashboard counts from them.
+fn fill(backend: DbBackend) -> Vec<String> {
+    let (insert, conflict) = match backend {
+        DbBackend::Postgres => ("INSERT INTO", " ON CONFLICT DO NOTHING"),
+        _ => ("INSERT OR IGNORE INTO", ""),
+    };
+    vec![
+        insert_facets(backend, "1 = 1"),
+        format!(
+            "{insert} initiative_key (initiative_id, dimension, key_text, key_id) {}{conflict}",
+            key_rows(backend, "1 = 1")
+        ),
+        format!(
+            "INSERT INTO dashboard_tally (territory_id, dimension, key_text, key_id, initiatives) \
+             SELECT f.territory_id, k.dimension, k.key_text, k.key_id, COUNT(*) \
+             FROM initiative_facet f JOIN initiative_key k ON k.initiative_id = f.initiative_id \
+             WHERE f.theme_id = {nil} GROUP BY f.territory_id, k.dimension, k.key_text, k.key_id",
+            nil = nil(backend)
+        ),
+    ]
 }
 
 /// The closure of the territories' hierarchy, from the hierarchy as it is.
@@ -160,6 +289,47 @@ fn create_facets() -> TableCreateStatement {
         .take()
 }
 
+fn create_keys() -> TableCreateStatement {
+    Table::create()
+        .table("initiative_key")
+        .col(uuid("initiative_id"))
+        .col(string_len("dimension", 32))
+        .col(string_len("key_text", 32))
+        .col(uuid("key_id"))
+        .primary_key(
+            Index::create()
+                .col("initiative_id")
+                .col("dimension")
+                .col("key_text")
+                .col("key_id"),
+        )
+        .foreign_key(
+            ForeignKey::create()
+                .from("initiative_key", "initiative_id")
+                .to("initiative", "id")
+                .on_delete(ForeignKeyAction::Cascade),
+        )
+        .take()
+}
+
+fn create_tally() -> TableCreateStatement {
+    Table::create()
+        .table("dashboard_tally")
+        .col(uuid("territory_id"))
+        .col(string_len("dimension", 32))
+        .col(string_len("key_text", 32))
+        .col(uuid("key_id"))
+        .col(big_integer("initiatives"))
+        .primary_key(
+            Index::create()
+                .col("territory_id")
+                .col("dimension")
+                .col("key_text")
+                .col("key_id"),
+        )
+        .take()
+}
+
 fn create_closure() -> TableCreateStatement {
     let to_territory = |column: &'static str| {
         ForeignKey::create()
@@ -178,6 +348,14 @@ fn create_closure() -> TableCreateStatement {
         .take()
 }
 
+/// The tables of an initiative's links that its kept rows follow.
+const LINKS: [&str; 4] = [
+    "initiative_theme",
+    "initiative_territory",
+    "initiative_audience",
+    "initiative_organisation",
+];
+
 /// The indexes: a pair's page in the public order (as `idx_initiative_public_order`),
 /// an initiative's rows for their rebuild, a territory's ancestors.
 const INDEXES: &[&str] = &[
@@ -191,14 +369,29 @@ const INDEXES: &[&str] = &[
 fn postgres_up() -> Vec<String> {
     let backend = DbBackend::Postgres;
     let (insert, conflict) = ("INSERT INTO", " ON CONFLICT DO NOTHING");
-    let mut statements = vec![
-        FILL_CLOSURE.to_owned(),
-        insert_facets(backend, "1 = 1"),
+    let mut statements = vec![FILL_CLOSURE.to_owned()];
+    statements.extend(fill(backend));
+    statements.extend([
+        // The initiatives are locked first, in one order: two transactions rebuilding the
+        // same initiative take turns, the second reading what the first wrote.
         format!(
             "CREATE FUNCTION initiative_facets_rebuild(ids uuid[]) RETURNS void \
-             LANGUAGE plpgsql AS $$ BEGIN {} END $$",
+             LANGUAGE plpgsql AS $$ BEGIN \
+                 PERFORM 1 FROM initiative WHERE id = ANY(ids) ORDER BY id FOR UPDATE; {} \
+             END $$",
             rebuild(backend, |column| format!("{column} = ANY(ids)"))
         ),
+        format!(
+            "CREATE FUNCTION dashboard_tally_of_deleted() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN {} RETURN OLD; END $$",
+            shift_tally(backend, &|column: &str| format!("{column} = OLD.id"), false)
+        ),
+        "CREATE FUNCTION initiative_facets_of_organisation() RETURNS trigger \
+         LANGUAGE plpgsql AS $$ \
+         BEGIN PERFORM initiative_facets_rebuild(ARRAY(SELECT initiative_id \
+             FROM initiative_organisation WHERE organisation_id = NEW.id)); \
+         RETURN NULL; END $$"
+            .to_owned(),
         // Statement-level triggers, with the rows the statement changed.
         "CREATE FUNCTION initiative_facets_of_new_links() RETURNS trigger LANGUAGE plpgsql AS $$ \
          BEGIN PERFORM initiative_facets_rebuild(ARRAY(SELECT DISTINCT initiative_id FROM changed)); \
@@ -248,8 +441,8 @@ fn postgres_up() -> Vec<String> {
             old_below = on_territories_below("OLD"),
             new_below = on_territories_below("NEW"),
         ),
-    ];
-    for table in ["initiative_theme", "initiative_territory"] {
+    ]);
+    for table in LINKS {
         statements.extend([
             format!(
                 "CREATE TRIGGER {table}_facets_on_insert AFTER INSERT ON {table} \
@@ -273,10 +466,18 @@ fn postgres_up() -> Vec<String> {
             "CREATE TRIGGER initiative_facets_on_insert AFTER INSERT ON initiative \
              REFERENCING NEW TABLE AS changed FOR EACH STATEMENT \
              EXECUTE FUNCTION initiative_facets_of_new_initiatives()",
-            "CREATE TRIGGER initiative_facets_on_update AFTER UPDATE OF status, published_at \
+            "CREATE TRIGGER initiative_facets_on_update \
+             AFTER UPDATE OF status, published_at, started_on \
              ON initiative FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status \
-             OR OLD.published_at IS DISTINCT FROM NEW.published_at) \
+             OR OLD.published_at IS DISTINCT FROM NEW.published_at \
+             OR OLD.started_on IS DISTINCT FROM NEW.started_on) \
              EXECUTE FUNCTION initiative_facets_of_initiative()",
+            // Before: the kept rows go with the initiative, by their foreign keys.
+            "CREATE TRIGGER dashboard_tally_on_delete BEFORE DELETE ON initiative \
+             FOR EACH ROW EXECUTE FUNCTION dashboard_tally_of_deleted()",
+            "CREATE TRIGGER organisation_facets_on_update AFTER UPDATE OF kind ON organisation \
+             FOR EACH ROW WHEN (OLD.kind IS DISTINCT FROM NEW.kind) \
+             EXECUTE FUNCTION initiative_facets_of_organisation()",
             "CREATE TRIGGER theme_facets_on_update AFTER UPDATE OF parent_id ON theme \
              FOR EACH ROW WHEN (OLD.parent_id IS DISTINCT FROM NEW.parent_id) \
              EXECUTE FUNCTION initiative_facets_of_theme()",
@@ -307,19 +508,34 @@ fn sqlite_up() -> Vec<String> {
     let of_theme = rebuild(backend, |target| {
         format!("{target} IN (SELECT initiative_id FROM initiative_theme WHERE theme_id = NEW.id)")
     });
-    let mut statements = vec![
-        FILL_CLOSURE.to_owned(),
-        insert_facets(backend, "1 = 1"),
+    let mut statements = vec![FILL_CLOSURE.to_owned()];
+    statements.extend(fill(backend));
+    statements.extend([
         format!(
             "CREATE TRIGGER initiative_facets_on_insert AFTER INSERT ON initiative \
              WHEN NEW.status = 'PUBLISHED' BEGIN {} END",
             of("NEW", "id")
         ),
         format!(
-            "CREATE TRIGGER initiative_facets_on_update AFTER UPDATE OF status, published_at \
+            "CREATE TRIGGER initiative_facets_on_update \
+             AFTER UPDATE OF status, published_at, started_on \
              ON initiative WHEN OLD.status IS NOT NEW.status \
-             OR OLD.published_at IS NOT NEW.published_at BEGIN {} END",
+             OR OLD.published_at IS NOT NEW.published_at \
+             OR OLD.started_on IS NOT NEW.started_on BEGIN {} END",
             of("NEW", "id")
+        ),
+        // Before: the kept rows go with the initiative, by their foreign keys.
+        format!(
+            "CREATE TRIGGER dashboard_tally_on_delete BEFORE DELETE ON initiative BEGIN {} END",
+            shift_tally(backend, &|column: &str| format!("{column} = OLD.id"), false)
+        ),
+        format!(
+            "CREATE TRIGGER organisation_facets_on_update AFTER UPDATE OF kind ON organisation \
+             WHEN OLD.kind IS NOT NEW.kind BEGIN {} END",
+            rebuild(backend, |target| format!(
+                "{target} IN (SELECT initiative_id FROM initiative_organisation \
+                 WHERE organisation_id = NEW.id)"
+            ))
         ),
         format!(
             "CREATE TRIGGER theme_facets_on_update AFTER UPDATE OF parent_id ON theme \
@@ -349,8 +565,8 @@ fn sqlite_up() -> Vec<String> {
             link_territories("NEW", insert, conflict),
             of_links("NEW"),
         ),
-    ];
-    for table in ["initiative_theme", "initiative_territory"] {
+    ]);
+    for table in LINKS {
         statements.extend([
             format!(
                 "CREATE TRIGGER {table}_facets_on_insert AFTER INSERT ON {table} BEGIN {} END",
@@ -372,6 +588,14 @@ fn sqlite_up() -> Vec<String> {
 }
 
 const POSTGRES_DOWN: &[&str] = &[
+    "DROP TRIGGER organisation_facets_on_update ON organisation",
+    "DROP TRIGGER dashboard_tally_on_delete ON initiative",
+    "DROP TRIGGER initiative_organisation_facets_on_update ON initiative_organisation",
+    "DROP TRIGGER initiative_organisation_facets_on_delete ON initiative_organisation",
+    "DROP TRIGGER initiative_organisation_facets_on_insert ON initiative_organisation",
+    "DROP TRIGGER initiative_audience_facets_on_update ON initiative_audience",
+    "DROP TRIGGER initiative_audience_facets_on_delete ON initiative_audience",
+    "DROP TRIGGER initiative_audience_facets_on_insert ON initiative_audience",
     "DROP TRIGGER territory_closure_on_link ON territory_parent",
     "DROP TRIGGER territory_closure_on_insert ON territory",
     "DROP TRIGGER theme_facets_on_update ON theme",
@@ -383,6 +607,8 @@ const POSTGRES_DOWN: &[&str] = &[
     "DROP TRIGGER initiative_theme_facets_on_update ON initiative_theme",
     "DROP TRIGGER initiative_theme_facets_on_delete ON initiative_theme",
     "DROP TRIGGER initiative_theme_facets_on_insert ON initiative_theme",
+    "DROP FUNCTION initiative_facets_of_organisation()",
+    "DROP FUNCTION dashboard_tally_of_deleted()",
     "DROP FUNCTION territory_closure_of_links()",
     "DROP FUNCTION territory_closure_of_new_territories()",
     "DROP FUNCTION initiative_facets_of_theme()",
@@ -394,6 +620,14 @@ const POSTGRES_DOWN: &[&str] = &[
 ];
 
 const SQLITE_DOWN: &[&str] = &[
+    "DROP TRIGGER organisation_facets_on_update",
+    "DROP TRIGGER dashboard_tally_on_delete",
+    "DROP TRIGGER initiative_organisation_facets_on_update",
+    "DROP TRIGGER initiative_organisation_facets_on_delete",
+    "DROP TRIGGER initiative_organisation_facets_on_insert",
+    "DROP TRIGGER initiative_audience_facets_on_update",
+    "DROP TRIGGER initiative_audience_facets_on_delete",
+    "DROP TRIGGER initiative_audience_facets_on_insert",
     "DROP TRIGGER territory_closure_on_relink",
     "DROP TRIGGER territory_closure_on_unlink",
     "DROP TRIGGER territory_closure_on_link",
@@ -414,6 +648,8 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.create_table(create_closure()).await?;
         manager.create_table(create_facets()).await?;
+        manager.create_table(create_keys()).await?;
+        manager.create_table(create_tally()).await?;
         let statements = match manager.get_database_backend() {
             DbBackend::Postgres => postgres_up(),
             _ => sqlite_up(),
@@ -434,9 +670,11 @@ impl MigrationTrait for Migration {
         for sql in statements {
             db.execute_unprepared(sql).await?;
         }
-        manager
-            .drop_table(Table::drop().table("initiative_facet").take())
-            .await?;
+        for table in ["dashboard_tally", "initiative_key", "initiative_facet"] {
+            manager
+                .drop_table(Table::drop().table(table).take())
+                .await?;
+        }
         manager
             .drop_table(Table::drop().table("territory_closure").take())
             .await

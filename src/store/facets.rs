@@ -105,3 +105,86 @@ pub async fn count(db: &impl ConnectionTrait, facet: Facet) -> AppResult<u64> {
     };
     Ok(u64::try_from(total).unwrap_or_default())
 }
+
+/// The territory (nil for the whole catalogue) whose kept dashboard counts answer a
+/// dashboard of `scope` with `filter`: the public's, with no criterion or a territory
+/// alone.
+pub fn tallied(scope: &ContributionScope, filter: &InitiativeFilter) -> Option<Uuid> {
+    if *scope != ContributionScope::PublishedOnly {
+        return None;
+    }
+    if *filter == InitiativeFilter::default() {
+        return Some(Uuid::nil());
+    }
+    match filter.facet() {
+        Some(Facet {
+            theme: None,
+            territory: Some(territory),
+        }) if filter.facet_alone() => Some(territory),
+        _ => None,
+    }
+}
+
+/// What a dashboard counts by: the `dimension` of its kept counts.
+#[derive(Debug, Clone, Copy)]
+pub enum Tally {
+    Total,
+    Month,
+    Audience,
+    OrganisationKind,
+    /// Top-level themes, by id.
+    Theme,
+    /// Territories of this kind, by id.
+    Territory(&'static str),
+}
+
+/// The kept counts of `territory`'s dashboard by `tally`, those above zero: each key as
+/// text (months, audiences, kinds) or as an id (themes, territories), with its count.
+pub async fn tally(
+    db: &impl ConnectionTrait,
+    territory: Uuid,
+    tally: Tally,
+) -> AppResult<Vec<(String, Uuid, u64)>> {
+    let backend = db.get_database_backend();
+    let (dimension, kind) = match tally {
+        Tally::Total => ("total", None),
+        Tally::Month => ("month", None),
+        Tally::Audience => ("audience", None),
+        Tally::OrganisationKind => ("organisation_kind", None),
+        Tally::Theme => ("theme", None),
+        Tally::Territory(kind) => ("territory", Some(kind)),
+    };
+    let mut values: Vec<Value> = vec![territory.into(), dimension.into()];
+    let of_kind = match kind {
+        Some(kind) => {
+            values.push(kind.into());
+            " AND d.key_id IN (SELECT id FROM territory WHERE kind = ?)"
+        }
+        None => "",
+    };
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            for_backend(
+                backend,
+                &format!(
+                    "SELECT d.key_text AS key_text, d.key_id AS key_id, \
+                     d.initiatives AS initiatives FROM dashboard_tally d \
+                     WHERE d.territory_id = ? AND d.dimension = ?{of_kind} \
+                     AND d.initiatives > 0"
+                ),
+            ),
+            values,
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let count: i64 = row.try_get("", "initiatives")?;
+            Ok((
+                row.try_get("", "key_text")?,
+                row.try_get("", "key_id")?,
+                u64::try_from(count).unwrap_or_default(),
+            ))
+        })
+        .collect()
+}

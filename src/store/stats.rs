@@ -12,7 +12,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{facets, initiatives, sql::for_backend_from, stats_cache::StatsCache};
+use super::{
+    facets::{self, Tally},
+    initiatives,
+    sql::for_backend_from,
+    stats_cache::StatsCache,
+};
 use crate::{
     domain::{initiative_query::InitiativeFilter, visibility::ContributionScope},
     error::{AppError, AppResult},
@@ -78,6 +83,10 @@ pub async fn total(
     scope: &ContributionScope,
     filter: &InitiativeFilter,
 ) -> AppResult<u64> {
+    if let Some(territory) = facets::tallied(scope, filter) {
+        let kept = kept(db, cache, territory, Tally::Total).await?;
+        return Ok(kept.first().map_or(0, |(_, _, total)| *total));
+    }
     let rows: Buckets<i32> = grouped(
         db,
         cache,
@@ -98,6 +107,9 @@ pub async fn by_theme(
     scope: &ContributionScope,
     filter: &InitiativeFilter,
 ) -> AppResult<Buckets<Uuid>> {
+    if let Some(territory) = facets::tallied(scope, filter) {
+        return by_id(kept(db, cache, territory, Tally::Theme).await?);
+    }
     grouped(
         db,
         cache,
@@ -123,6 +135,10 @@ pub async fn by_territory(
     filter: &InitiativeFilter,
     kind: TerritoryKind,
 ) -> AppResult<Buckets<Uuid>> {
+    if let Some(territory) = facets::tallied(scope, filter) {
+        let kind = Tally::Territory(kind.as_str());
+        return by_id(kept(db, cache, territory, kind).await?);
+    }
     grouped(
         db,
         cache,
@@ -153,6 +169,9 @@ pub async fn by_start_month(
     scope: &ContributionScope,
     filter: &InitiativeFilter,
 ) -> AppResult<Buckets<String>> {
+    if let Some(territory) = facets::tallied(scope, filter) {
+        return Ok(by_text(kept(db, cache, territory, Tally::Month).await?));
+    }
     let month = match db.get_database_backend() {
         DbBackend::Postgres => "to_char(i.started_on, 'YYYY-MM')",
         _ => "substr(i.started_on, 1, 7)",
@@ -181,6 +200,10 @@ pub async fn by_audience(
     scope: &ContributionScope,
     filter: &InitiativeFilter,
 ) -> AppResult<Buckets<Audience>> {
+    if let Some(territory) = facets::tallied(scope, filter) {
+        let kept = by_text(kept(db, cache, territory, Tally::Audience).await?);
+        return parse_keys(kept, Audience::try_from_value);
+    }
     let rows: Buckets<String> = grouped(
         db,
         cache,
@@ -205,6 +228,10 @@ pub async fn by_organisation_kind(
     scope: &ContributionScope,
     filter: &InitiativeFilter,
 ) -> AppResult<Buckets<OrganisationKind>> {
+    if let Some(territory) = facets::tallied(scope, filter) {
+        let kept = by_text(kept(db, cache, territory, Tally::OrganisationKind).await?);
+        return parse_keys(kept, OrganisationKind::try_from_value);
+    }
     let rows: Buckets<String> = grouped(
         db,
         cache,
@@ -219,6 +246,32 @@ pub async fn by_organisation_kind(
     )
     .await?;
     parse_keys(rows, OrganisationKind::try_from_value)
+}
+
+/// The kept counts of `territory`'s dashboard by `tally`, from memory while the figures
+/// are (as computed figures are).
+async fn kept(
+    db: &DatabaseConnection,
+    cache: &StatsCache,
+    territory: Uuid,
+    tally: Tally,
+) -> AppResult<Vec<(String, Uuid, u64)>> {
+    let key = format!("tally {territory} {tally:?}");
+    cache
+        .get_or_compute(key, facets::tally(db, territory, tally))
+        .await
+}
+
+/// Kept counts keyed by id.
+fn by_id(kept: Vec<(String, Uuid, u64)>) -> AppResult<Buckets<Uuid>> {
+    Ok(kept.into_iter().map(|(_, id, count)| (id, count)).collect())
+}
+
+/// Kept counts keyed by text.
+fn by_text(kept: Vec<(String, Uuid, u64)>) -> Buckets<String> {
+    kept.into_iter()
+        .map(|(text, _, count)| (text, count))
+        .collect()
 }
 
 fn parse_keys<K, E: std::fmt::Debug>(

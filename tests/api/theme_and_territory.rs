@@ -1,7 +1,9 @@
 //! A public list on a theme and a territory reads the kept facets (the published
 //! initiatives per theme and territory pair); everyone else's lists walk the hierarchies.
+//! The public's dashboards of the whole catalogue or of a territory read kept counts.
 //! Both must answer the same, whatever changes: publications, withdrawals, approved
-//! proposals, a sub-theme moved, a territory's parents replaced, merges.
+//! proposals, a sub-theme moved, a territory's parents replaced, an organisation's kind,
+//! merges.
 
 use std::collections::BTreeMap;
 
@@ -63,7 +65,11 @@ fn document(theme: Option<&str>, territories: &[Option<&str>]) -> String {
                  p{n}: initiatives(filter: {filter}, last: 2) \
                      {{ nodes {{ id }} pageInfo {{ hasNextPage hasPreviousPage }} }} \
                  s{n}: stats(filter: {filter}) {{ total byTheme {{ theme {{ slug }} count }} \
-                     byTerritory(kind: DEPARTMENT) {{ territory {{ slug }} count }} }}"
+                     byTerritory(kind: DEPARTMENT) {{ territory {{ slug }} count }} \
+                     intercommunalities: byTerritory(kind: INTERCOMMUNALITY) \
+                         {{ territory {{ slug }} count }} \
+                     byStartMonth {{ month count }} byAudience {{ audience count }} \
+                     byOrganisationKind {{ kind count }} }}"
             )
         })
         .collect();
@@ -189,6 +195,7 @@ async fn a_public_list_on_a_theme_and_a_territory_follows_every_change() {
             "mutation ($input: ProposeInitiativeChangeInput!) {
                 proposeInitiativeChange(input: $input) { changeProposal { id } } }",
             json!({ "input": { "id": published, "expectedVersion": 3,
+                "startedOn": "2020-04-06", "audiences": ["FAMILIES", "ELDERLY"],
                 "themeIds": [id_of(&app, "theme", "aide-alimentaire").await],
                 "territoryIds": [id_of(&app, "territory", "vitry-le-francois").await] } }),
         )
@@ -205,6 +212,28 @@ async fn a_public_list_on_a_theme_and_a_territory_follows_every_change() {
         count(&moved, "solidarites", "marne"),
         count(&start, "solidarites", "marne") + 1
     );
+
+    // The organisation it involves becomes another kind of organisation.
+    let afev = id_of(&app, "organisation", "afev").await;
+    let kinds = "mutation ($id: ID!, $kind: OrganisationKind!) {
+        updateOrganisation(input: { id: $id, kind: $kind }) { organisation { id } } }";
+    let changed = app
+        .query_as(
+            &admin.token,
+            kinds,
+            json!({ "id": afev, "kind": "COMPANY" }),
+        )
+        .await;
+    assert!(changed["errors"].is_null(), "{changed}");
+    assert_eq!(kept_facets_agree(&app, &reader).await, moved);
+    let changed = app
+        .query_as(
+            &admin.token,
+            kinds,
+            json!({ "id": afev, "kind": "ASSOCIATION" }),
+        )
+        .await;
+    assert!(changed["errors"].is_null(), "{changed}");
 
     // Withdrawn, then published again.
     let archived = moderate(&app, &moderator, &published, "ARCHIVE", None, 4).await;
