@@ -373,13 +373,17 @@ fn postgres_up() -> Vec<String> {
     statements.extend(fill(backend));
     statements.extend([
         // The initiatives are locked first, in one order: two transactions rebuilding the
-        // same initiative take turns, the second reading what the first wrote.
+        // same initiative take turns, the second reading what the first wrote. The ids are
+        // joined (`IN (SELECT unnest(ids))`), not compared (`= ANY(ids)`): a bulk import's
+        // thousands of ids were compared with every row scanned, 28 s per statement of
+        // 30,000 links.
         format!(
             "CREATE FUNCTION initiative_facets_rebuild(ids uuid[]) RETURNS void \
              LANGUAGE plpgsql AS $$ BEGIN \
-                 PERFORM 1 FROM initiative WHERE id = ANY(ids) ORDER BY id FOR UPDATE; {} \
+                 IF cardinality(ids) = 0 THEN RETURN; END IF; \
+                 PERFORM 1 FROM initiative WHERE id IN (SELECT unnest(ids)) ORDER BY id FOR UPDATE; {} \
              END $$",
-            rebuild(backend, |column| format!("{column} = ANY(ids)"))
+            rebuild(backend, |column| format!("{column} IN (SELECT unnest(ids))"))
         ),
         format!(
             "CREATE FUNCTION dashboard_tally_of_deleted() RETURNS trigger LANGUAGE plpgsql AS $$ \
@@ -408,8 +412,13 @@ fn postgres_up() -> Vec<String> {
              WHERE status = 'PUBLISHED')); \
          RETURN NULL; END $$"
             .to_owned(),
-        "CREATE FUNCTION initiative_facets_of_initiative() RETURNS trigger LANGUAGE plpgsql AS $$ \
-         BEGIN PERFORM initiative_facets_rebuild(ARRAY[NEW.id]); RETURN NULL; END $$"
+        "CREATE FUNCTION initiative_facets_of_updated_initiatives() RETURNS trigger \
+         LANGUAGE plpgsql AS $$ \
+         BEGIN PERFORM initiative_facets_rebuild(ARRAY(SELECT c.id FROM changed c \
+             JOIN before b ON b.id = c.id WHERE c.status IS DISTINCT FROM b.status \
+             OR c.published_at IS DISTINCT FROM b.published_at \
+             OR c.started_on IS DISTINCT FROM b.started_on)); \
+         RETURN NULL; END $$"
             .to_owned(),
         "CREATE FUNCTION initiative_facets_of_theme() RETURNS trigger LANGUAGE plpgsql AS $$ \
          BEGIN PERFORM initiative_facets_rebuild(ARRAY(SELECT initiative_id \
@@ -466,12 +475,11 @@ fn postgres_up() -> Vec<String> {
             "CREATE TRIGGER initiative_facets_on_insert AFTER INSERT ON initiative \
              REFERENCING NEW TABLE AS changed FOR EACH STATEMENT \
              EXECUTE FUNCTION initiative_facets_of_new_initiatives()",
-            "CREATE TRIGGER initiative_facets_on_update \
-             AFTER UPDATE OF status, published_at, started_on \
-             ON initiative FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status \
-             OR OLD.published_at IS DISTINCT FROM NEW.published_at \
-             OR OLD.started_on IS DISTINCT FROM NEW.started_on) \
-             EXECUTE FUNCTION initiative_facets_of_initiative()",
+            // Once per statement, so that publishing thousands at once rebuilds them in
+            // one pass (a trigger with transition tables takes no column list).
+            "CREATE TRIGGER initiative_facets_on_update AFTER UPDATE ON initiative \
+             REFERENCING OLD TABLE AS before NEW TABLE AS changed FOR EACH STATEMENT \
+             EXECUTE FUNCTION initiative_facets_of_updated_initiatives()",
             // Before: the kept rows go with the initiative, by their foreign keys.
             "CREATE TRIGGER dashboard_tally_on_delete BEFORE DELETE ON initiative \
              FOR EACH ROW EXECUTE FUNCTION dashboard_tally_of_deleted()",
@@ -612,7 +620,7 @@ const POSTGRES_DOWN: &[&str] = &[
     "DROP FUNCTION territory_closure_of_links()",
     "DROP FUNCTION territory_closure_of_new_territories()",
     "DROP FUNCTION initiative_facets_of_theme()",
-    "DROP FUNCTION initiative_facets_of_initiative()",
+    "DROP FUNCTION initiative_facets_of_updated_initiatives()",
     "DROP FUNCTION initiative_facets_of_new_initiatives()",
     "DROP FUNCTION initiative_facets_of_updated_links()",
     "DROP FUNCTION initiative_facets_of_new_links()",
