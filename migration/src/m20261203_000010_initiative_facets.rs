@@ -222,6 +222,26 @@ fn fill(backend: DbBackend) -> Vec<String> {
     ]
 }
 
+/// Of the initiatives `ids` (an array), those with kept rows or published now: a draft's
+/// writes have nothing to rebuild, and skip the rebuild's statements.
+fn kept_or_published(ids: &str) -> String {
+    format!(
+        "SELECT id FROM initiative WHERE id IN (SELECT unnest({ids})) \
+         AND status = 'PUBLISHED' \
+         UNION SELECT initiative_id FROM initiative_key \
+         WHERE initiative_id IN (SELECT unnest({ids})) AND dimension = 'total'"
+    )
+}
+
+/// Whether the initiative `id` (an SQL expression) has kept rows or is published now.
+fn has_kept_rows(id: &str) -> String {
+    format!(
+        "(EXISTS (SELECT 1 FROM initiative WHERE id = {id} AND status = 'PUBLISHED') \
+         OR EXISTS (SELECT 1 FROM initiative_key WHERE initiative_id = {id} \
+         AND dimension = 'total'))"
+    )
+}
+
 /// The closure of the territories' hierarchy, from the hierarchy as it is.
 const FILL_CLOSURE: &str = "WITH RECURSIVE up(descendant_id, ancestor_id) AS (\
          SELECT id, id FROM territory \
@@ -380,10 +400,12 @@ fn postgres_up() -> Vec<String> {
         format!(
             "CREATE FUNCTION initiative_facets_rebuild(ids uuid[]) RETURNS void \
              LANGUAGE plpgsql AS $$ BEGIN \
+                 ids := ARRAY({kept}); \
                  IF cardinality(ids) = 0 THEN RETURN; END IF; \
-                 PERFORM 1 FROM initiative WHERE id IN (SELECT unnest(ids)) ORDER BY id FOR UPDATE; {} \
+                 PERFORM 1 FROM initiative WHERE id IN (SELECT unnest(ids)) ORDER BY id FOR UPDATE; {rebuilt} \
              END $$",
-            rebuild(backend, |column| format!("{column} IN (SELECT unnest(ids))"))
+            rebuilt = rebuild(backend, |column| format!("{column} IN (SELECT unnest(ids))")),
+            kept = kept_or_published("ids"),
         ),
         format!(
             "CREATE FUNCTION dashboard_tally_of_deleted() RETURNS trigger LANGUAGE plpgsql AS $$ \
@@ -577,15 +599,22 @@ fn sqlite_up() -> Vec<String> {
     for table in LINKS {
         statements.extend([
             format!(
-                "CREATE TRIGGER {table}_facets_on_insert AFTER INSERT ON {table} BEGIN {} END",
+                "CREATE TRIGGER {table}_facets_on_insert AFTER INSERT ON {table} WHEN {} \
+                 BEGIN {} END",
+                has_kept_rows("NEW.initiative_id"),
                 of("NEW", "initiative_id")
             ),
             format!(
-                "CREATE TRIGGER {table}_facets_on_delete AFTER DELETE ON {table} BEGIN {} END",
+                "CREATE TRIGGER {table}_facets_on_delete AFTER DELETE ON {table} WHEN {} \
+                 BEGIN {} END",
+                has_kept_rows("OLD.initiative_id"),
                 of("OLD", "initiative_id")
             ),
             format!(
-                "CREATE TRIGGER {table}_facets_on_update AFTER UPDATE ON {table} BEGIN {} {} END",
+                "CREATE TRIGGER {table}_facets_on_update AFTER UPDATE ON {table} \
+                 WHEN {} OR {} BEGIN {} {} END",
+                has_kept_rows("OLD.initiative_id"),
+                has_kept_rows("NEW.initiative_id"),
                 of("OLD", "initiative_id"),
                 of("NEW", "initiative_id")
             ),
