@@ -1,6 +1,9 @@
-//! Counts of initiatives for dashboards, each one grouped SQL statement over the initiatives
-//! a list with the same filter shows. Each bucket counts what the list filtered on that
-//! bucket counts: an initiative with two sub-themes of one theme counts once for it.
+//! Counts of initiatives for dashboards. The public's dashboards of the whole catalogue
+//! and of one territory read the counts kept in the writing transaction
+//! (`dashboard_tally`, see `facets`); every other is one grouped SQL statement per figure
+//! over the initiatives a list with the same filter shows. Each bucket counts what the
+//! list filtered on that bucket counts: an initiative with two sub-themes of one theme
+//! counts once for it.
 
 use entity::{
     enums::{Audience, OrganisationKind, TerritoryKind},
