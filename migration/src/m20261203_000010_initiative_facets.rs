@@ -419,7 +419,7 @@ fn postgres_up() -> Vec<String> {
          RETURN NULL; END $$"
             .to_owned(),
         // Statement-level triggers, with the rows the statement changed.
-        "CREATE FUNCTION initiative_facets_of_new_links() RETURNS trigger LANGUAGE plpgsql AS $$ \
+        "CREATE FUNCTION initiative_facets_of_links() RETURNS trigger LANGUAGE plpgsql AS $$ \
          BEGIN PERFORM initiative_facets_rebuild(ARRAY(SELECT DISTINCT initiative_id FROM changed)); \
          RETURN NULL; END $$"
             .to_owned(),
@@ -478,12 +478,12 @@ fn postgres_up() -> Vec<String> {
             format!(
                 "CREATE TRIGGER {table}_facets_on_insert AFTER INSERT ON {table} \
                  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT \
-                 EXECUTE FUNCTION initiative_facets_of_new_links()"
+                 EXECUTE FUNCTION initiative_facets_of_links()"
             ),
             format!(
                 "CREATE TRIGGER {table}_facets_on_delete AFTER DELETE ON {table} \
                  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT \
-                 EXECUTE FUNCTION initiative_facets_of_new_links()"
+                 EXECUTE FUNCTION initiative_facets_of_links()"
             ),
             format!(
                 "CREATE TRIGGER {table}_facets_on_update AFTER UPDATE ON {table} \
@@ -652,7 +652,7 @@ const POSTGRES_DOWN: &[&str] = &[
     "DROP FUNCTION initiative_facets_of_updated_initiatives()",
     "DROP FUNCTION initiative_facets_of_new_initiatives()",
     "DROP FUNCTION initiative_facets_of_updated_links()",
-    "DROP FUNCTION initiative_facets_of_new_links()",
+    "DROP FUNCTION initiative_facets_of_links()",
     "DROP FUNCTION initiative_facets_rebuild(uuid[])",
 ];
 

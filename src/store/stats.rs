@@ -111,7 +111,7 @@ pub async fn by_theme(
     filter: &InitiativeFilter,
 ) -> AppResult<Buckets<Uuid>> {
     if let Some(territory) = facets::tallied(scope, filter) {
-        return by_id(kept(db, cache, territory, Tally::Theme).await?);
+        return Ok(by_id(kept(db, cache, territory, Tally::Theme).await?));
     }
     grouped(
         db,
@@ -140,7 +140,7 @@ pub async fn by_territory(
 ) -> AppResult<Buckets<Uuid>> {
     if let Some(territory) = facets::tallied(scope, filter) {
         let kind = Tally::Territory(kind.as_str());
-        return by_id(kept(db, cache, territory, kind).await?);
+        return Ok(by_id(kept(db, cache, territory, kind).await?));
     }
     grouped(
         db,
@@ -266,8 +266,8 @@ async fn kept(
 }
 
 /// Kept counts keyed by id.
-fn by_id(kept: Vec<(String, Uuid, u64)>) -> AppResult<Buckets<Uuid>> {
-    Ok(kept.into_iter().map(|(_, id, count)| (id, count)).collect())
+fn by_id(kept: Vec<(String, Uuid, u64)>) -> Buckets<Uuid> {
+    kept.into_iter().map(|(_, id, count)| (id, count)).collect()
 }
 
 /// Kept counts keyed by text.
